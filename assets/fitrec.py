@@ -1,0 +1,126 @@
+"""FitRec/Endomondo ingestion: the raw source and the bronze workout and quarantine tables."""
+
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+
+from assets.fitrec_stream import WORKOUT_ROW_GROUP, FitrecPass, count_lines
+from assets.markdown import markdown_table
+from assets.schema_checks import schema_check
+from pipelines.io_manager import ROW_GROUP_METADATA_KEY
+from pipelines.resources import SIMULATED_FITREC, FitrecSource, Lake
+from schemas.fitrec import FitrecQuarantine, FitrecWorkouts
+from simulator import SAMPLE_PRESET, write_fitrec
+
+GROUP = "fitrec_ingestion"
+SAMPLE_SEED = 20_140_824
+
+
+def ensure_simulated_fitrec(path: Path) -> Path:
+    """The embedded default: write the small simulated FitRec sample unless it is already there."""
+    if not path.exists():
+        write_fitrec(path, seed=SAMPLE_SEED, **SAMPLE_PRESET)
+    return path
+
+
+@dg.asset(group_name=GROUP, kinds={"json"})
+def fitrec_source(context: dg.AssetExecutionContext, lake: Lake, fitrec: FitrecSource) -> pl.DataFrame:
+    """The FitRec file to ingest: the configured file, else the simulated sample in the lake.
+
+    One row: absolute path, size, line count (counted independently of parsing, so the bronze
+    tables can be checked against it) and whether it is simulated.
+    """
+    simulated = not fitrec.path
+    path = ensure_simulated_fitrec(lake.path(SIMULATED_FITREC)) if simulated else Path(fitrec.path)
+    if not path.is_file():
+        raise dg.Failure(
+            f"FitRec source {path} is not a file: set PULSELAKE_FITREC or the 'fitrec' "
+            "resource's path to an endomondoHR_proper.json (plain or .gz)"
+        )
+    stat = path.stat()
+    source = pl.DataFrame({
+        "path": [str(path.resolve())],
+        "bytes": [stat.st_size],
+        "lines": [count_lines(path)],
+        "simulated": [simulated],
+        "modified_at": [datetime.fromtimestamp(stat.st_mtime, UTC)],
+    })
+    context.add_output_metadata({
+        "source_path": dg.MetadataValue.path(str(path.resolve())),
+        "lines": source["lines"].item(),
+        "bytes": stat.st_size,
+        "simulated": simulated,
+    })
+    return source
+
+
+@dg.multi_asset(
+    group_name=GROUP,
+    outs={
+        "fitrec_workouts": dg.AssetOut(
+            description="Bronze FitRec workouts: one row per parsed line, series as list columns.",
+            metadata={ROW_GROUP_METADATA_KEY: WORKOUT_ROW_GROUP},
+            kinds={"polars", "parquet"},
+        ),
+        "fitrec_quarantine": dg.AssetOut(
+            description="Every FitRec line that could not be parsed, with its reason and excerpt.",
+            kinds={"polars", "parquet"},
+        ),
+    },
+)
+def fitrec_bronze(fitrec_source: pl.DataFrame):
+    """Parse the source in one streaming pass: the IO manager's sink of `fitrec_workouts` drives
+    the parse, and the lines it quarantined are emitted afterwards."""
+    fitrec = FitrecPass(Path(fitrec_source["path"].item()))
+    yield dg.Output(fitrec.workouts, output_name="fitrec_workouts")
+    stats, quarantine = fitrec.stats, fitrec.quarantine
+    reasons = quarantine.group_by("reason").len("lines").sort("lines", descending=True)
+    yield dg.Output(
+        quarantine,
+        output_name="fitrec_quarantine",
+        metadata={
+            "lines_read": stats.lines,
+            "workouts_parsed": stats.workouts,
+            "lines_quarantined": stats.quarantined,
+            "bytes_read": stats.bytes_read,
+            "reasons": dg.MetadataValue.md(markdown_table(reasons)),
+            "preview": dg.MetadataValue.md(markdown_table(quarantine.drop("source_file"), 10)),
+        },
+    )
+
+
+@dg.asset_check(
+    asset="fitrec_workouts",
+    description="Nothing lost: every source line is exactly one workout row or one quarantine row.",
+    additional_ins={
+        "fitrec_source": dg.AssetIn(),
+        "fitrec_quarantine": dg.AssetIn(),
+    },
+)
+def fitrec_lines_accounted(
+    fitrec_source: pl.DataFrame, workouts: pl.LazyFrame, fitrec_quarantine: pl.LazyFrame
+) -> dg.AssetCheckResult:
+    lines = fitrec_source["lines"].item()
+    numbers = pl.concat([workouts.select("line_number"), fitrec_quarantine.select("line_number")])
+    seen = numbers.select(
+        rows=pl.len(), distinct=pl.col("line_number").n_unique(), first=pl.min("line_number"),
+        last=pl.max("line_number"),
+    ).collect().row(0, named=True)
+    exact = seen["rows"] == seen["distinct"] == lines and (
+        lines == 0 or (seen["first"], seen["last"]) == (1, lines)
+    )
+    return dg.AssetCheckResult(
+        passed=exact,
+        metadata={"source_lines": lines, "rows_plus_quarantined": seen["rows"],
+                  "distinct_line_numbers": seen["distinct"]},
+    )
+
+
+fitrec_checks = [
+    schema_check("fitrec_workouts", FitrecWorkouts),
+    schema_check("fitrec_quarantine", FitrecQuarantine),
+    fitrec_lines_accounted,
+]

@@ -1,0 +1,1 @@
+"""Dagster wiring of pulselake: the one Definitions, jobs, resources, IO manager and the CLI."""

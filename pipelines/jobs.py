@@ -1,0 +1,12 @@
+"""Jobs: selections of the asset graph that users launch by name."""
+
+import dagster as dg
+
+fitrec_ingestion_job = dg.define_asset_job(
+    "fitrec_ingestion",
+    selection=dg.AssetSelection.groups("fitrec_ingestion"),
+    description="Ingest the configured FitRec file (or the simulated sample) into bronze tables.",
+    executor_def=dg.in_process_executor,
+)
+
+all_jobs = [fitrec_ingestion_job]

@@ -1,0 +1,42 @@
+"""Resources, configured in one place (`lake_resources`), from the environment with safe defaults."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dagster as dg
+
+from pipelines.io_manager import LakeParquetIOManager
+
+DEFAULT_LAKE = "data_lake"
+SIMULATED_FITREC = Path("raw", "fitrec", "endomondo_simulated.json")
+
+
+class Lake(dg.ConfigurableResource):
+    """The storage root; every path the project writes derives from it."""
+
+    root: str
+
+    def path(self, *parts: str | Path) -> Path:
+        return Path(self.root).joinpath(*parts)
+
+
+class FitrecSource(dg.ConfigurableResource):
+    """Which FitRec/Endomondo file to ingest (plain or .gz); empty means the simulated sample."""
+
+    path: str = ""
+
+
+def lake_root() -> str:
+    return os.environ.get("PULSELAKE_LAKE", DEFAULT_LAKE)
+
+
+def lake_resources(root: str | None = None, fitrec_path: str | None = None) -> dict:
+    """Every resource of the code location; tests pass a temp `root`."""
+    root = root or lake_root()
+    return {
+        "lake": Lake(root=root),
+        "fitrec": FitrecSource(path=fitrec_path or os.environ.get("PULSELAKE_FITREC", "")),
+        "io_manager": LakeParquetIOManager(root=root),
+    }

@@ -1,0 +1,1 @@
+"""pandera.polars models, one per lake table, run as asset checks."""
