@@ -1,6 +1,8 @@
 """FitRec/Endomondo ingestion: the raw source and the bronze workout and quarantine tables."""
 
 
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -13,16 +15,28 @@ from assets.schema_checks import schema_check
 from pipelines.io_manager import ROW_GROUP_METADATA_KEY
 from pipelines.resources import SIMULATED_FITREC, FitrecSource, Lake
 from schemas.fitrec import FitrecQuarantine, FitrecWorkouts
-from simulator import SAMPLE_PRESET, write_fitrec
+from simulator import SAMPLE_PRESET, truth_dir_for, write_fitrec
 
 GROUP = "fitrec_ingestion"
 SAMPLE_SEED = 20_140_824
 
 
 def ensure_simulated_fitrec(path: Path) -> Path:
-    """The embedded default: write the small simulated FitRec sample unless it is already there."""
-    if not path.exists():
-        write_fitrec(path, seed=SAMPLE_SEED, **SAMPLE_PRESET)
+    """The embedded default: write the small simulated FitRec sample unless it is already there.
+
+    Written in a scratch folder and moved into place file last, so an interrupted generation never
+    leaves a partial sample that later runs would take for the real thing.
+    """
+    if path.exists():
+        return path
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".simulating-") as scratch:
+        written = write_fitrec(Path(scratch, path.name), seed=SAMPLE_SEED, **SAMPLE_PRESET)
+        truth = truth_dir_for(path)
+        if truth.exists():
+            shutil.rmtree(truth)
+        written.truth_dir.rename(truth)
+        written.path.rename(path)
     return path
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 import io
 import math
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -20,6 +21,10 @@ QUOTE_SWAP = bytes.maketrans(b"'", b'"')
 SWAP_UNSAFE = (b'"', b"\\")
 # Tokens that make a line valid Python but invalid JSON: lines holding them go straight to the slow path.
 JSON_INCOMPATIBLE = (*SWAP_UNSAFE, b"nan", b"inf", b"None", b"True", b"False", b"(")
+# polars' reader turns any JSON value into text for a String field, so the fast path only takes lines
+# whose text fields hold quoted strings: 3 per line (sport, gender, url) in the common case.
+TEXT_KEYS = ("sport", "gender", "url")
+UNQUOTED_TEXT_VALUE = re.compile(rb"'(?:sport|gender|url)': (?!')")
 EXCERPT_CHARS = 200
 
 F64, F32 = pl.List(pl.Float64), pl.List(pl.Float32)
@@ -111,7 +116,7 @@ def _decode(line: bytes) -> str:
     try:
         return line.decode("utf-8")
     except UnicodeDecodeError as error:
-        raise LineRejected(f"not valid UTF-8 at byte {error.start}") from None
+        raise LineRejected(f"not valid UTF-8 at column {error.start + 1}") from None
 
 
 # What a line may contain: plain literals, signs, and the bare names Python prints for non-finite floats.
@@ -181,7 +186,18 @@ def parse_slow(lines: Sequence[bytes], numbers: Sequence[int], source: str):
 
 
 def _is_suspect(line: bytes) -> bool:
-    return not line.strip() or any(token in line for token in JSON_INCOMPATIBLE)
+    return (
+        not line.strip()
+        or any(token in line for token in JSON_INCOMPATIBLE)
+        or UNQUOTED_TEXT_VALUE.search(line) is not None
+    )
+
+
+def _fast_eligible(chunk: bytes) -> bool:
+    """Cheap whole-chunk proof that the quote swap is safe and text fields are quoted strings."""
+    return not any(token in chunk for token in SWAP_UNSAFE) and (
+        chunk.count(b"': '") == len(TEXT_KEYS) * chunk.count(b"\n")
+    )
 
 
 def _parse_clean(lines: list[bytes], numbers: list[int], source: str):
@@ -202,7 +218,7 @@ def _parse_clean(lines: list[bytes], numbers: list[int], source: str):
 
 def parse_chunk(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse newline-terminated lines numbered from `first_line`: (workouts, quarantine)."""
-    if not any(token in chunk for token in SWAP_UNSAFE):
+    if _fast_eligible(chunk):
         try:
             return parse_fast(chunk, first_line, source), QUARANTINE_SCHEMA.to_frame()
         except PARSE_ERRORS:
