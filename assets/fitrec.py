@@ -1,6 +1,5 @@
 """FitRec/Endomondo ingestion: the raw source and the bronze workout and quarantine tables."""
 
-
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -41,7 +40,9 @@ def ensure_simulated_fitrec(path: Path) -> Path:
 
 
 @dg.asset(group_name=GROUP, kinds={"json"})
-def fitrec_source(context: dg.AssetExecutionContext, lake: Lake, fitrec: FitrecSource) -> pl.DataFrame:
+def fitrec_source(
+    context: dg.AssetExecutionContext, lake: Lake, fitrec: FitrecSource
+) -> pl.DataFrame:
     """The FitRec file to ingest: the configured file, else the simulated sample in the lake.
 
     One row: absolute path, size, line count (counted independently of parsing, so the bronze
@@ -55,19 +56,23 @@ def fitrec_source(context: dg.AssetExecutionContext, lake: Lake, fitrec: FitrecS
             "resource's path to an endomondoHR_proper.json (plain or .gz)"
         )
     stat = path.stat()
-    source = pl.DataFrame({
-        "path": [str(path.resolve())],
-        "bytes": [stat.st_size],
-        "lines": [count_lines(path)],
-        "simulated": [simulated],
-        "modified_at": [datetime.fromtimestamp(stat.st_mtime, UTC)],
-    })
-    context.add_output_metadata({
-        "source_path": dg.MetadataValue.path(str(path.resolve())),
-        "lines": source["lines"].item(),
-        "bytes": stat.st_size,
-        "simulated": simulated,
-    })
+    source = pl.DataFrame(
+        {
+            "path": [str(path.resolve())],
+            "bytes": [stat.st_size],
+            "lines": [count_lines(path)],
+            "simulated": [simulated],
+            "modified_at": [datetime.fromtimestamp(stat.st_mtime, UTC)],
+        }
+    )
+    context.add_output_metadata(
+        {
+            "source_path": dg.MetadataValue.path(str(path.resolve())),
+            "lines": source["lines"].item(),
+            "bytes": stat.st_size,
+            "simulated": simulated,
+        }
+    )
     return source
 
 
@@ -119,17 +124,26 @@ def fitrec_lines_accounted(
 ) -> dg.AssetCheckResult:
     lines = fitrec_source["lines"].item()
     numbers = pl.concat([workouts.select("line_number"), fitrec_quarantine.select("line_number")])
-    seen = numbers.select(
-        rows=pl.len(), distinct=pl.col("line_number").n_unique(), first=pl.min("line_number"),
-        last=pl.max("line_number"),
-    ).collect().row(0, named=True)
+    seen = (
+        numbers.select(
+            rows=pl.len(),
+            distinct=pl.col("line_number").n_unique(),
+            first=pl.min("line_number"),
+            last=pl.max("line_number"),
+        )
+        .collect()
+        .row(0, named=True)
+    )
     exact = seen["rows"] == seen["distinct"] == lines and (
         lines == 0 or (seen["first"], seen["last"]) == (1, lines)
     )
     return dg.AssetCheckResult(
         passed=exact,
-        metadata={"source_lines": lines, "rows_plus_quarantined": seen["rows"],
-                  "distinct_line_numbers": seen["distinct"]},
+        metadata={
+            "source_lines": lines,
+            "rows_plus_quarantined": seen["rows"],
+            "distinct_line_numbers": seen["distinct"],
+        },
     )
 
 

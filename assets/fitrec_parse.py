@@ -19,10 +19,10 @@ import polars as pl
 
 QUOTE_SWAP = bytes.maketrans(b"'", b'"')
 SWAP_UNSAFE = (b'"', b"\\")
-# Tokens that make a line valid Python but invalid JSON: lines holding them go straight to the slow path.
+# Tokens that make a line valid Python but invalid JSON: such lines go straight to the slow path.
 JSON_INCOMPATIBLE = (*SWAP_UNSAFE, b"nan", b"inf", b"None", b"True", b"False", b"(")
-# polars' reader turns any JSON value into text for a String field, so the fast path only takes lines
-# whose text fields hold quoted strings: 3 per line (sport, gender, url) in the common case.
+# polars' reader turns any JSON value into text for a String field, so the fast path takes only
+# lines whose text fields hold quoted strings: 3 per line (sport, gender, url) in the common case.
 TEXT_KEYS = ("sport", "gender", "url")
 UNQUOTED_TEXT_VALUE = re.compile(rb"'(?:sport|gender|url)': (?!')")
 EXCERPT_CHARS = 200
@@ -30,21 +30,46 @@ EXCERPT_CHARS = 200
 F64, F32 = pl.List(pl.Float64), pl.List(pl.Float32)
 # Key order of the real files; the reader needs the names, polars ignores unknown keys.
 RAW_SCHEMA = {
-    "longitude": F64, "altitude": F32, "latitude": F64, "sport": pl.String, "id": pl.Int64,
-    "heart_rate": F32, "gender": pl.String, "timestamp": pl.List(pl.Int64), "url": pl.String,
-    "userId": pl.Int64, "speed": F32,
+    "longitude": F64,
+    "altitude": F32,
+    "latitude": F64,
+    "sport": pl.String,
+    "id": pl.Int64,
+    "heart_rate": F32,
+    "gender": pl.String,
+    "timestamp": pl.List(pl.Int64),
+    "url": pl.String,
+    "userId": pl.Int64,
+    "speed": F32,
 }
 SERIES_TYPES = {
-    "timestamp": pl.List(pl.Int64), "heart_rate": F32, "speed": F32, "altitude": F32,
-    "latitude": F64, "longitude": F64,
+    "timestamp": pl.List(pl.Int64),
+    "heart_rate": F32,
+    "speed": F32,
+    "altitude": F32,
+    "latitude": F64,
+    "longitude": F64,
 }
-WORKOUT_SCHEMA = pl.Schema({
-    "workout_id": pl.Int64, "user_id": pl.Int64, "sport": pl.String, "gender": pl.String,
-    "url": pl.String, "source_file": pl.String, "line_number": pl.Int64, **SERIES_TYPES,
-})
-QUARANTINE_SCHEMA = pl.Schema({
-    "source_file": pl.String, "line_number": pl.Int64, "reason": pl.String, "excerpt": pl.String,
-})
+WORKOUT_SCHEMA = pl.Schema(
+    {
+        "workout_id": pl.Int64,
+        "user_id": pl.Int64,
+        "sport": pl.String,
+        "gender": pl.String,
+        "url": pl.String,
+        "source_file": pl.String,
+        "line_number": pl.Int64,
+        **SERIES_TYPES,
+    }
+)
+QUARANTINE_SCHEMA = pl.Schema(
+    {
+        "source_file": pl.String,
+        "line_number": pl.Int64,
+        "reason": pl.String,
+        "excerpt": pl.String,
+    }
+)
 PARSE_ERRORS = (pl.exceptions.PolarsError, ValueError)
 
 
@@ -65,7 +90,9 @@ def to_bronze(raw: pl.DataFrame, line_numbers: int | Sequence[int], source: str)
     return raw.select(
         pl.col("id").alias("workout_id"),
         pl.col("userId").alias("user_id"),
-        "sport", "gender", "url",
+        "sport",
+        "gender",
+        "url",
         pl.lit(source, pl.String).alias("source_file"),
         numbers.alias("line_number"),
         *(pl.col(name).cast(dtype) for name, dtype in SERIES_TYPES.items()),
@@ -73,7 +100,7 @@ def to_bronze(raw: pl.DataFrame, line_numbers: int | Sequence[int], source: str)
 
 
 def parse_fast(lines: bytes, line_numbers: int | Sequence[int], source: str) -> pl.DataFrame:
-    """Parse newline-terminated, swap-safe lines natively; raise if any line is not a plain workout."""
+    """Parse newline-terminated, swap-safe lines natively; raise unless all are plain workouts."""
     raw = pl.read_ndjson(io.BytesIO(lines.translate(QUOTE_SWAP)), schema=RAW_SCHEMA)
     if raw.height != lines.count(b"\n"):
         raise ValueError("blank line in chunk")
@@ -119,9 +146,18 @@ def _decode(line: bytes) -> str:
         raise LineRejected(f"not valid UTF-8 at column {error.start + 1}") from None
 
 
-# What a line may contain: plain literals, signs, and the bare names Python prints for non-finite floats.
-LITERAL_NODES = (ast.Expression, ast.Constant, ast.Dict, ast.List, ast.Tuple, ast.UnaryOp,
-                 ast.USub, ast.UAdd, ast.Load)
+# What a line may hold: plain literals, signs, and the bare names repr prints for non-finite floats.
+LITERAL_NODES = (
+    ast.Expression,
+    ast.Constant,
+    ast.Dict,
+    ast.List,
+    ast.Tuple,
+    ast.UnaryOp,
+    ast.USub,
+    ast.UAdd,
+    ast.Load,
+)
 NON_FINITE = {"nan": math.nan, "inf": math.inf}
 
 
@@ -133,8 +169,8 @@ class _NonFiniteNames(ast.NodeTransformer):
 def safe_literal(text: str) -> object:
     """Parse a Python literal the way `repr` writes it (nan and inf included); never evaluate.
 
-    Any other construct (calls, names, operators) is refused by an allow-list walk of the syntax tree
-    before `ast.literal_eval` sees it.
+    Any other construct (calls, names, operators) is refused by an allow-list walk of the syntax
+    tree before `ast.literal_eval` sees it.
     """
     try:
         tree = ast.parse(text.strip(), mode="eval")
@@ -165,7 +201,10 @@ def literal_to_row(text: str) -> dict:
         if key not in value:
             raise LineRejected(f"missing required key '{key}'")
     row = {key: _text(value.get(key), key) for key in ("sport", "gender", "url")}
-    row["id"], row["userId"] = _identifier(value["id"], "id"), _identifier(value["userId"], "userId")
+    row["id"], row["userId"] = (
+        _identifier(value["id"], "id"),
+        _identifier(value["userId"], "userId"),
+    )
     for key in SERIES_TYPES:
         row[key] = _numbers(value.get(key), key, integral=key == "timestamp")
     return row
@@ -228,7 +267,9 @@ def parse_chunk(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFram
     suspect = [(line, n) for line, n in zip(lines, numbers, strict=True) if _is_suspect(line)]
     clean = [(line, n) for line, n in zip(lines, numbers, strict=True) if not _is_suspect(line)]
     fast, rejected_by_reader = (
-        _parse_clean([line for line, _ in clean], [n for _, n in clean], source) if clean else ([], [])
+        _parse_clean([line for line, _ in clean], [n for _, n in clean], source)
+        if clean
+        else ([], [])
     )
     slow = suspect + rejected_by_reader
     slow_workouts, quarantine = parse_slow([s[0] for s in slow], [s[1] for s in slow], source)

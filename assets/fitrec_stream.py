@@ -63,7 +63,7 @@ def count_lines(path: Path) -> int:
 
 
 class FitrecPass:
-    """One streaming pass over a FitRec file; read `quarantine` and `stats` after sinking `workouts`."""
+    """One streaming pass over a file: sink `workouts`, then read `quarantine` and `stats`."""
 
     def __init__(self, source: Path, chunk_bytes: int = CHUNK_BYTES):
         self.source, self.chunk_bytes = Path(source), chunk_bytes
@@ -78,7 +78,11 @@ class FitrecPass:
         for first_line, chunk in iter_line_chunks(self.source, self.chunk_bytes):
             parsed, rejected = parse_chunk(chunk, first_line, str(self.source))
             self._rejected.append(rejected)
-            lines, rows, nbytes = lines + chunk.count(b"\n"), rows + parsed.height, nbytes + len(chunk)
+            lines, rows, nbytes = (
+                lines + chunk.count(b"\n"),
+                rows + parsed.height,
+                nbytes + len(chunk),
+            )
             self._stats = IngestStats(lines, rows, sum(f.height for f in self._rejected), nbytes)
             if predicate is not None:
                 parsed = parsed.filter(predicate)

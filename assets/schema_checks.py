@@ -1,6 +1,5 @@
 """Asset checks that run a pandera.polars model over a whole lake table, batch by batch."""
 
-
 import dagster as dg
 import pandera.errors
 import pandera.polars as pa
@@ -29,7 +28,7 @@ def schema_check(asset_name: str, model: type[pa.DataFrameModel]) -> dg.AssetChe
     @dg.asset_check(
         asset=asset_name,
         name=f"{asset_name}_schema",
-        description=f"Every batch of {asset_name} validates against pandera model {model.__name__}.",
+        description=f"Every batch of {asset_name} validates against {model.__name__}.",
     )
     def _check(table: pl.LazyFrame) -> dg.AssetCheckResult:
         failures = validation_failures(table, model)

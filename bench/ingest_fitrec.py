@@ -51,17 +51,26 @@ def child_ingest(source: str, out_dir: str) -> None:
     start = time.perf_counter()
     stats = ingest_fitrec_file(Path(source), out / "workouts.parquet", out / "quarantine.parquet")
     seconds = time.perf_counter() - start
-    print(json.dumps({
-        "mb_s": stats.bytes_read / MB / seconds, "seconds": seconds, "lines": stats.lines,
-        "workouts": stats.workouts, "quarantined": stats.quarantined,
-        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-    }))
+    print(
+        json.dumps(
+            {
+                "mb_s": stats.bytes_read / MB / seconds,
+                "seconds": seconds,
+                "lines": stats.lines,
+                "workouts": stats.workouts,
+                "quarantined": stats.quarantined,
+                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            }
+        )
+    )
 
 
 def ingest_in_child(source: Path, out_dir: Path) -> dict:
     done = subprocess.run(
         [sys.executable, __file__, "--child", str(source), str(out_dir)],
-        check=True, capture_output=True, text=True,
+        check=True,
+        capture_output=True,
+        text=True,
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
 
@@ -87,9 +96,11 @@ def main() -> None:
         baseline = literal_eval_mb_s(source)
         print(f"(a) ast.literal_eval per line, parse only: {baseline:.1f} MB/s")
         single = ingest_in_child(source, work)
-        print(f"(b) ingest to parquet: {single['mb_s']:.1f} MB/s ({single['seconds']:.1f} s, "
-              f"{single['workouts']} workouts, {single['quarantined']} quarantined), "
-              f"peak RSS {single['peak_rss_mb']:.0f} MB")
+        print(
+            f"(b) ingest to parquet: {single['mb_s']:.1f} MB/s ({single['seconds']:.1f} s, "
+            f"{single['workouts']} workouts, {single['quarantined']} quarantined), "
+            f"peak RSS {single['peak_rss_mb']:.0f} MB"
+        )
 
         big = work / "endomondo_x4.json"
         with open(big, "wb") as out:
@@ -98,20 +109,24 @@ def main() -> None:
                     shutil.copyfileobj(part, out, 64 << 20)
         source.unlink()
         quadruple = ingest_in_child(big, work)
-        print(f"(b) on the 4x file ({big.stat().st_size / MB:.0f} MB): {quadruple['mb_s']:.1f} MB/s, "
-              f"peak RSS {quadruple['peak_rss_mb']:.0f} MB")
+        print(
+            f"(b) on the 4x file ({big.stat().st_size / MB:.0f} MB): {quadruple['mb_s']:.1f} MB/s, "
+            f"peak RSS {quadruple['peak_rss_mb']:.0f} MB"
+        )
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
     ratio = single["mb_s"] / baseline
     met = (
-        single["mb_s"] >= TARGET_MB_S and ratio >= TARGET_RATIO
+        single["mb_s"] >= TARGET_MB_S
+        and ratio >= TARGET_RATIO
         and max(single["peak_rss_mb"], quadruple["peak_rss_mb"]) <= TARGET_RSS_MB
         and quadruple["peak_rss_mb"] <= single["peak_rss_mb"] * RSS_GROWTH_TOLERANCE
     )
     print(
         f"BENCH ingest_fitrec file_mb={size_mb:.0f} literal_eval_mb_s={baseline:.2f} "
-        f"ingest_mb_s={single['mb_s']:.1f} ratio={ratio:.1f} peak_rss_mb={single['peak_rss_mb']:.0f} "
+        f"ingest_mb_s={single['mb_s']:.1f} ratio={ratio:.1f} "
+        f"peak_rss_mb={single['peak_rss_mb']:.0f} "
         f"peak_rss_4x_mb={quadruple['peak_rss_mb']:.0f} ingest_4x_mb_s={quadruple['mb_s']:.1f} "
         f"target_met={str(met).lower()}"
     )

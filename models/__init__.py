@@ -1,1 +1,1 @@
-"""Heart-rate models and their training loop: torch only, never dagster, so they run on any GPU node."""
+"""Heart-rate models and training: torch only, never dagster, so they run on any GPU node."""

@@ -1,20 +1,27 @@
 """`pulselake`: the entry points that are not Dagster's own (simulate, run the whole graph)."""
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
-app = typer.Typer(help="pulselake: running workouts in, heart-rate models out.", no_args_is_help=True)
-simulate_app = typer.Typer(help="Write simulated workouts in real file formats.", no_args_is_help=True)
+app = typer.Typer(
+    help="pulselake: running workouts in, heart-rate models out.", no_args_is_help=True
+)
+simulate_app = typer.Typer(
+    help="Write simulated workouts in real file formats.", no_args_is_help=True
+)
 app.add_typer(simulate_app, name="simulate")
 
 
 @simulate_app.command("fitrec")
 def simulate_fitrec(
-    out: Path = typer.Option(..., help="Output file: .json, or .json.gz for gzip."),
-    users: int = typer.Option(50, min=1, help="Number of simulated runners."),
-    workouts_per_user: int = typer.Option(20, min=1, help="Workouts (all sports) per runner."),
-    seed: int = typer.Option(0, help="Same seed, same bytes."),
+    out: Annotated[Path, typer.Option(help="Output file: .json, or .json.gz for gzip.")],
+    users: Annotated[int, typer.Option(min=1, help="Number of simulated runners.")] = 50,
+    workouts_per_user: Annotated[
+        int, typer.Option(min=1, help="Workouts (all sports) per runner.")
+    ] = 20,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
 ) -> None:
     """FitRec/Endomondo lines plus a noise-free truth sidecar folder beside them."""
     from simulator import write_fitrec

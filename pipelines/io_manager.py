@@ -2,7 +2,7 @@
 
 Assets return polars DataFrames, or LazyFrames that are streamed to disk without being collected.
 Writes are atomic (a hidden temp file renamed into place), so a crashed run never leaves half a
-table where readers look. Partitions land in `<asset>/<partition>.parquet` (UPathIOManager's layout).
+table where readers look. Partitions land in `<asset>/<partition>.parquet` (UPathIOManager layout).
 """
 
 from __future__ import annotations
@@ -28,7 +28,9 @@ def table_schema(schema: pl.Schema) -> dg.TableSchema:
 class ParquetIOManager(dg.UPathIOManager):
     extension = ".parquet"
 
-    def dump_to_path(self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, path: UPath):
+    def dump_to_path(
+        self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, path: UPath
+    ):
         path.parent.mkdir(parents=True, exist_ok=True)
         temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
         try:
@@ -43,10 +45,12 @@ class ParquetIOManager(dg.UPathIOManager):
         finally:
             if temp.exists():
                 temp.unlink()
-        context.add_output_metadata({
-            "dagster/row_count": pq.read_metadata(str(path)).num_rows,
-            "dagster/column_schema": table_schema(pl.read_parquet_schema(str(path))),
-        })
+        context.add_output_metadata(
+            {
+                "dagster/row_count": pq.read_metadata(str(path)).num_rows,
+                "dagster/column_schema": table_schema(pl.read_parquet_schema(str(path))),
+            }
+        )
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pl.DataFrame | pl.LazyFrame:
         frame = pl.scan_parquet(str(path))

@@ -1,4 +1,4 @@
-"""Resources, configured in one place (`lake_resources`), from the environment with safe defaults."""
+"""Resources, configured in one place (`lake_resources`) from the environment, with defaults."""
 
 from __future__ import annotations
 

@@ -5,7 +5,9 @@ from pathlib import Path
 import pytest
 
 
-def fitrec_line(workout_id: int, user_id: int = 7, sport: str = "run", n: int = 3, speed=True) -> str:
+def fitrec_line(
+    workout_id: int, user_id: int = 7, sport: str = "run", n: int = 3, speed=True
+) -> str:
     """A FitRec line exactly as Python's repr writes it (keys in the real order)."""
     record = {
         "longitude": [24.64977040886879 + i * 1e-4 for i in range(n)],

@@ -11,10 +11,14 @@ def test_definitions_load_with_assets_checks_and_jobs():
     dg.Definitions.validate_loadable(defs)
     graph = defs.resolve_asset_graph()
     assert {key.to_user_string() for key in graph.get_all_asset_keys()} == {
-        "fitrec_source", "fitrec_workouts", "fitrec_quarantine",
+        "fitrec_source",
+        "fitrec_workouts",
+        "fitrec_quarantine",
     }
     assert {key.name for key in graph.asset_check_keys} == {
-        "fitrec_workouts_schema", "fitrec_quarantine_schema", "fitrec_lines_accounted",
+        "fitrec_workouts_schema",
+        "fitrec_quarantine_schema",
+        "fitrec_lines_accounted",
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
 

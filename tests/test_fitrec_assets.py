@@ -18,20 +18,31 @@ def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
 
 def test_configured_file_is_ingested_with_quarantine_and_checks(lake: Path, tmp_path: Path):
     source = tmp_path / "endomondoHR_proper.json"
-    source.write_text("\n".join([
-        fitrec_line(101), fitrec_line(102, sport="bike", speed=False),
-        "{'id': 103, 'userId': 7, 'heart_rate': [1", fitrec_line(104),
-        "__import__('os').system('true')",
-    ]) + "\n")
+    source.write_text(
+        "\n".join(
+            [
+                fitrec_line(101),
+                fitrec_line(102, sport="bike", speed=False),
+                "{'id': 103, 'userId': 7, 'heart_rate': [1",
+                fitrec_line(104),
+                "__import__('os').system('true')",
+            ]
+        )
+        + "\n"
+    )
     result = dg.materialize(INGESTION, resources=lake_resources(str(lake), str(source)))
 
     assert result.success
     assert sorted(p.name for p in lake.iterdir()) == [
-        "fitrec_quarantine.parquet", "fitrec_source.parquet", "fitrec_workouts.parquet",
+        "fitrec_quarantine.parquet",
+        "fitrec_source.parquet",
+        "fitrec_workouts.parquet",
     ]
     workouts = pl.read_parquet(lake / "fitrec_workouts.parquet")
     assert workouts.select("workout_id", "sport", "line_number").rows() == [
-        (101, "run", 1), (102, "bike", 2), (104, "run", 4),
+        (101, "run", 1),
+        (102, "bike", 2),
+        (104, "run", 4),
     ]
     assert set(workouts["source_file"]) == {str(source.resolve())}
     quarantine = pl.read_parquet(lake / "fitrec_quarantine.parquet")
@@ -40,7 +51,8 @@ def test_configured_file_is_ingested_with_quarantine_and_checks(lake: Path, tmp_
         (5, "not a plain literal: Call at column 1"),
     ]
     assert checks_by_name(result) == {
-        "fitrec_workouts_schema": True, "fitrec_quarantine_schema": True,
+        "fitrec_workouts_schema": True,
+        "fitrec_quarantine_schema": True,
         "fitrec_lines_accounted": True,
     }
     metadata = {

@@ -21,7 +21,10 @@ def test_well_formed_line_becomes_typed_row_with_provenance():
     assert quarantine.is_empty()
     row = workouts.row(0, named=True)
     assert (row["workout_id"], row["user_id"], row["sport"], row["gender"]) == (
-        396826535, 10921915, "run", "male",
+        396826535,
+        10921915,
+        "run",
+        "male",
     )
     assert row["url"] == "https://www.endomondo.com/users/10921915/workouts/396826535"
     assert (row["source_file"], row["line_number"]) == ("f.json", 1)
@@ -61,8 +64,12 @@ def test_truncated_line_is_quarantined_with_reason_and_neighbours_survive():
     assert workouts["workout_id"].to_list() == [9, 11]
     assert quarantine.schema == QUARANTINE_SCHEMA
     assert quarantine.rows() == [
-        ("f.json", 2, "syntax error at column 74: unterminated string literal (detected at line 1)",
-         truncated)
+        (
+            "f.json",
+            2,
+            "syntax error at column 74: unterminated string literal (detected at line 1)",
+            truncated,
+        )
     ]
 
 
@@ -87,12 +94,24 @@ def test_code_in_a_line_is_quarantined_never_executed(tmp_path: Path):
         ("{'userId': 3}", "missing required key 'id'"),
         ("{'id': 0, 'userId': 3}", "'id' must be positive, got 0"),
         ("{'id': 'x', 'userId': 3}", "'id' must be an integer, got str"),
-        ("{'id': 1, 'userId': 3, 'heart_rate': 'high'}", "'heart_rate' must be a list of numbers, got str"),
-        ("{'id': 1, 'userId': 3, 'heart_rate': [1, True]}", "'heart_rate'[1] is bool, not a number"),
-        ("{'id': 1, 'userId': 3, 'timestamp': [1.5]}", "'timestamp'[0] = 1.5 is not an integer epoch second"),
+        (
+            "{'id': 1, 'userId': 3, 'heart_rate': 'high'}",
+            "'heart_rate' must be a list of numbers, got str",
+        ),
+        (
+            "{'id': 1, 'userId': 3, 'heart_rate': [1, True]}",
+            "'heart_rate'[1] is bool, not a number",
+        ),
+        (
+            "{'id': 1, 'userId': 3, 'timestamp': [1.5]}",
+            "'timestamp'[0] = 1.5 is not an integer epoch second",
+        ),
         ("{'id': 1, 'userId': 3, 'sport': [5]}", "'sport' must be a string, got list"),
         ("{'id': 1, 'userId': 3, 'gender': 1}", "'gender' must be a string, got int"),
-        ("{'id': 1, 'userId': 3, 'heart_rate': [1 + 2]}", "not a plain literal: BinOp at column 39"),
+        (
+            "{'id': 1, 'userId': 3, 'heart_rate': [1 + 2]}",
+            "not a plain literal: BinOp at column 39",
+        ),
         ("", "empty line"),
     ],
 )
@@ -126,9 +145,7 @@ def test_file_chunking_gzip_and_missing_final_newline_do_not_change_the_result(t
     for source, chunk_bytes in ((plain, 1 << 20), (plain, 3000), (packed, 5000)):
         chunks = list(iter_line_chunks(source, chunk_bytes))
         parsed = [parse_chunk(chunk, first, "x") for first, chunk in chunks]
-        results.append((
-            pl.concat([w for w, _ in parsed]), pl.concat([q for _, q in parsed])
-        ))
+        results.append((pl.concat([w for w, _ in parsed]), pl.concat([q for _, q in parsed])))
     assert count_lines(plain) == count_lines(packed) == 39
     for workouts, quarantine in results:
         assert workouts.equals(results[0][0]) and quarantine.equals(results[0][1])

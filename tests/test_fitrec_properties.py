@@ -12,8 +12,14 @@ text = st.one_of(st.none(), st.text(alphabet="abcdefgh (),'\"é", max_size=12))
 workout = st.fixed_dictionaries(
     {"id": st.integers(1, 2**62), "userId": st.integers(1, 2**40)},
     optional={
-        "longitude": series, "altitude": series, "latitude": series, "heart_rate": series,
-        "speed": series, "sport": text, "gender": text, "url": text,
+        "longitude": series,
+        "altitude": series,
+        "latitude": series,
+        "heart_rate": series,
+        "speed": series,
+        "sport": text,
+        "gender": text,
+        "url": text,
         "timestamp": st.lists(st.integers(0, 2**40), max_size=6),
     },
 )
@@ -30,4 +36,6 @@ def test_fast_and_slow_paths_agree(records):
     assert fast["line_number"].to_list() == list(range(1, len(records) + 1))
     assert fast["workout_id"].to_list() == [record["id"] for record in records]
     heart_rate = [record.get("heart_rate") for record in records]
-    assert fast["heart_rate"].to_list() == pl.Series(heart_rate, dtype=pl.List(pl.Float32)).to_list()
+    assert (
+        fast["heart_rate"].to_list() == pl.Series(heart_rate, dtype=pl.List(pl.Float32)).to_list()
+    )

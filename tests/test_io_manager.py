@@ -35,14 +35,16 @@ def as_eager(streamed: pl.DataFrame) -> pl.DataFrame:
 
 
 def materialize(assets, root: Path, **kwargs) -> dg.ExecuteInProcessResult:
-    return dg.materialize(assets, resources={"io_manager": LakeParquetIOManager(root=str(root))},
-                          **kwargs)
+    return dg.materialize(
+        assets, resources={"io_manager": LakeParquetIOManager(root=str(root))}, **kwargs
+    )
 
 
 def test_partitions_land_in_asset_folder_with_row_count_and_schema(lake: Path):
     result = materialize([paint], lake, partition_key="blue")
     assert sorted(p.relative_to(lake).as_posix() for p in lake.rglob("*")) == [
-        "paint", "paint/blue.parquet",
+        "paint",
+        "paint/blue.parquet",
     ]
     assert pl.read_parquet(lake / "paint" / "blue.parquet")["color"].to_list() == ["blue"] * 3
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
