@@ -17,7 +17,6 @@ from collections.abc import Sequence
 
 import polars as pl
 
-QUOTE_SWAP = bytes.maketrans(b"'", b'"')
 SWAP_UNSAFE = (b'"', b"\\")
 # Tokens that make a line valid Python but invalid JSON: such lines go straight to the slow path.
 JSON_INCOMPATIBLE = (*SWAP_UNSAFE, b"nan", b"inf", b"None", b"True", b"False", b"(")
@@ -99,10 +98,13 @@ def to_bronze(raw: pl.DataFrame, line_numbers: int | Sequence[int], source: str)
     )
 
 
-def parse_fast(lines: bytes, line_numbers: int | Sequence[int], source: str) -> pl.DataFrame:
+def parse_fast(
+    lines: bytes, line_numbers: int | Sequence[int], source: str, line_count: int
+) -> pl.DataFrame:
     """Parse newline-terminated, swap-safe lines natively; raise unless all are plain workouts."""
-    raw = pl.read_ndjson(io.BytesIO(lines.translate(QUOTE_SWAP)), schema=RAW_SCHEMA)
-    if raw.height != lines.count(b"\n"):
+    # Quotes are rare (about 30 per 36 kB line), so replace (memchr-fast) beats a translate table.
+    raw = pl.read_ndjson(io.BytesIO(lines.replace(b"'", b'"')), schema=RAW_SCHEMA)
+    if raw.height != line_count:
         raise ValueError("blank line in chunk")
     identified = pl.all_horizontal((pl.col("id", "userId") >= 1).fill_null(False)).all()
     if not raw.select(identified).item():
@@ -232,10 +234,10 @@ def _is_suspect(line: bytes) -> bool:
     )
 
 
-def _fast_eligible(chunk: bytes) -> bool:
+def _fast_eligible(chunk: bytes, line_count: int) -> bool:
     """Cheap whole-chunk proof that the quote swap is safe and text fields are quoted strings."""
     return not any(token in chunk for token in SWAP_UNSAFE) and (
-        chunk.count(b"': '") == len(TEXT_KEYS) * chunk.count(b"\n")
+        chunk.count(b"': '") == len(TEXT_KEYS) * line_count
     )
 
 
@@ -245,7 +247,8 @@ def _parse_clean(lines: list[bytes], numbers: list[int], source: str):
     Returns (parsed frames, [(line, number)] left for the slow path).
     """
     try:
-        return [parse_fast(b"".join(line + b"\n" for line in lines), numbers, source)], []
+        joined = b"".join(line + b"\n" for line in lines)
+        return [parse_fast(joined, numbers, source, len(lines))], []
     except PARSE_ERRORS:
         if len(lines) == 1:
             return [], [(lines[0], numbers[0])]
@@ -257,9 +260,10 @@ def _parse_clean(lines: list[bytes], numbers: list[int], source: str):
 
 def parse_chunk(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Parse newline-terminated lines numbered from `first_line`: (workouts, quarantine)."""
-    if _fast_eligible(chunk):
+    line_count = chunk.count(b"\n")
+    if _fast_eligible(chunk, line_count):
         try:
-            return parse_fast(chunk, first_line, source), QUARANTINE_SCHEMA.to_frame()
+            return parse_fast(chunk, first_line, source, line_count), QUARANTINE_SCHEMA.to_frame()
         except PARSE_ERRORS:
             pass
     lines = chunk.split(b"\n")[:-1]

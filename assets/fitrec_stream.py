@@ -42,19 +42,18 @@ def open_fitrec(path: Path) -> BinaryIO:
 
 
 def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
-    """Yield (number of the chunk's first line, whole newline-terminated lines)."""
-    next_line, carry = 1, b""
+    """Yield (number of the chunk's first line, whole newline-terminated lines).
+
+    Each block is completed with `readline`, so a chunk is copied once, not sliced and rejoined.
+    """
+    next_line = 1
     with open_fitrec(path) as stream:
         while block := stream.read(chunk_bytes):
-            end = block.rfind(b"\n") + 1
-            if end == 0:
-                carry += block
-                continue
-            chunk, carry = carry + block[:end], block[end:]
+            chunk = block + stream.readline() if not block.endswith(b"\n") else block
+            if not chunk.endswith(b"\n"):
+                chunk += b"\n"  # the last line of a file without a final newline
             yield next_line, chunk
             next_line += chunk.count(b"\n")
-    if carry:
-        yield next_line, carry + b"\n"
 
 
 def count_lines(path: Path) -> int:
@@ -74,22 +73,23 @@ class FitrecPass:
         )
 
     def _scan(self, with_columns, predicate, n_rows, _batch_size) -> Iterator[pl.DataFrame]:
-        self._rejected, lines, rows, nbytes = [], 0, 0, 0
+        self._rejected, self._stats = [], IngestStats(0, 0, 0, 0)
         for first_line, chunk in iter_line_chunks(self.source, self.chunk_bytes):
             parsed, rejected = parse_chunk(chunk, first_line, str(self.source))
             self._rejected.append(rejected)
-            lines, rows, nbytes = (
-                lines + chunk.count(b"\n"),
-                rows + parsed.height,
-                nbytes + len(chunk),
+            seen = self._stats
+            self._stats = IngestStats(
+                lines=seen.lines + parsed.height + rejected.height,
+                workouts=seen.workouts + parsed.height,
+                quarantined=seen.quarantined + rejected.height,
+                bytes_read=seen.bytes_read + len(chunk),
             )
-            self._stats = IngestStats(lines, rows, sum(f.height for f in self._rejected), nbytes)
             if predicate is not None:
                 parsed = parsed.filter(predicate)
             if with_columns is not None:
                 parsed = parsed.select(with_columns)
             yield parsed
-            if n_rows is not None and rows >= n_rows:
+            if n_rows is not None and self._stats.workouts >= n_rows:
                 return
 
     @property

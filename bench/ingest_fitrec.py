@@ -43,6 +43,17 @@ def literal_eval_mb_s(path: Path) -> float:
     return size / MB / (time.perf_counter() - start)
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak RSS. Linux's ru_maxrss survives fork+exec (it would report the
+    parent's peak from generating the file); VmHWM belongs to this process's memory map only."""
+    status = Path("/proc/self/status")
+    if status.exists():
+        for line in status.read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child_ingest(source: str, out_dir: str) -> None:
     """Run in a fresh process: ingest and report throughput and this process's peak RSS."""
     from assets.fitrec_stream import ingest_fitrec_file
@@ -59,7 +70,7 @@ def child_ingest(source: str, out_dir: str) -> None:
                 "lines": stats.lines,
                 "workouts": stats.workouts,
                 "quarantined": stats.quarantined,
-                "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                "peak_rss_mb": peak_rss_mb(),
             }
         )
     )
