@@ -11,6 +11,15 @@ import numpy as np
 from simulator.config import ARTIFACT_KINDS, ArtifactRates
 
 NOISE_PHI = 0.85  # AR(1) coefficient between consecutive records
+# Samples each artifact spans (inclusive range); offsets may also cover the whole workout.
+SEGMENT_SAMPLES = {
+    "offset": (50, None),
+    "cadence_lock": (20, 120),
+    "flatline": (20, 80),
+    "spike": (1, 3),
+    "dropout": (10, 60),
+    "out_of_range": (1, 5),
+}
 
 
 def _segments(
@@ -48,17 +57,9 @@ def measure(
         hit = rng.random(w) < rate[kind]
         if kind == "cadence_lock":
             hit &= on_foot
-        whole = kind == "offset"
-        lengths = {
-            "offset": (50, n),
-            "cadence_lock": (20, 120),
-            "flatline": (20, 80),
-            "spike": (1, 3),
-            "dropout": (10, 60),
-            "out_of_range": (1, 5),
-        }[kind]
-        start, end = _segments(rng, hit, n, lengths)
-        if whole:
+        shortest, longest = SEGMENT_SAMPLES[kind]
+        start, end = _segments(rng, hit, n, (shortest, longest or n))
+        if kind == "offset":
             full = hit & (rng.random(w) < 0.5)
             start, end = np.where(full, 0, start), np.where(full, n, end)
         inside = hit[:, None] & (idx >= start[:, None]) & (idx < end[:, None])
