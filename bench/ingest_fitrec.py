@@ -18,9 +18,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
 MB = 1e6
 TARGET_MB_S, TARGET_RATIO, TARGET_RSS_MB, RSS_GROWTH_TOLERANCE = 250.0, 25.0, 1500.0, 1.15
 

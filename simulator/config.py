@@ -67,6 +67,9 @@ def _epoch(year: int, month: int = 1, day: int = 1) -> int:
 class SimulatorConfig:
     sports: tuple[SportSpec, ...] = DEFAULT_SPORTS
     speed_absent_share: float = 0.84
+    # Real dumps hold rare lines cut short mid-write (FitRec: about 1 in 50,000). The default is
+    # higher so every simulated file, the small sample included, exercises the quarantine.
+    truncated_line_share: float = 0.003
     artifacts: ArtifactRates = field(default_factory=ArtifactRates)
     points_per_workout: int = 500
     mean_step_s: float = 8.0

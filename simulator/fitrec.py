@@ -59,8 +59,8 @@ def format_lines(
     sport_names: tuple[str, ...],
     columns: dict[str, np.ndarray],
     has_speed: np.ndarray,
-) -> str:
-    """One dict literal per workout, keys in FitRec order; `speed` only where `has_speed`."""
+) -> pl.Series:
+    """One dict literal per workout (no newline), keys in FitRec order, `speed` if `has_speed`."""
     w = len(sched)
     speed = pl.Series("speed", [None] * w, dtype=pl.String)
     rows = np.flatnonzero(has_speed)
@@ -90,9 +90,21 @@ def format_lines(
         lit(", 'url': '" + URL), c("uid"), lit("/workouts/"), c("id"),
         lit("', 'userId': "), c("uid"),
         pl.when(c("speed").is_null()).then(lit("")).otherwise(lit(", 'speed': ") + c("speed")),
-        lit("}\n"),
+        lit("}"),
     )  # fmt: skip
-    return frame.select(line.str.join("")).item()
+    return frame.select(line).to_series()
+
+
+def truncate_some(
+    rng: np.random.Generator, lines: pl.Series, share: float
+) -> tuple[pl.Series, np.ndarray]:
+    """Cut a `share` of lines short at a random byte, like a dump interrupted mid-write."""
+    broken = rng.random(len(lines)) < share
+    keep = (rng.random(len(lines)) * lines.str.len_bytes().to_numpy()).astype(np.int64)
+    cut = pl.select(
+        pl.when(pl.lit(broken)).then(lines.str.head(pl.lit(keep))).otherwise(lines)
+    ).to_series()
+    return cut, broken
 
 
 def _list_array(values: np.ndarray) -> pa.Array:
@@ -142,9 +154,13 @@ def simulate_sampled(
 
 
 def _render_batch(
-    rng: np.random.Generator, users: Users, sched: Schedule, config: SimulatorConfig
+    rng: np.random.Generator,
+    users: Users,
+    sched: Schedule,
+    config: SimulatorConfig,
+    first_line: int,
 ) -> tuple[str, pa.Table, pa.Table]:
-    """Simulate one batch; return its text and truth tables."""
+    """Simulate one batch whose first workout lands on `first_line`; return text and truth."""
     offsets = record_offsets(rng, sched.minutes, config)
     cols = simulate_sampled(rng, users, sched, offsets, config)
     on_foot = np.array([s.on_foot for s in config.sports])[sched.sport]
@@ -156,12 +172,16 @@ def _render_batch(
     gps = cols["true_speed"] * (1 + 0.03 * rng.standard_normal(offsets.shape))
     cols["speed"] = np.round(np.maximum(gps + 0.3 * rng.standard_normal(offsets.shape), 0), 4)
     has_speed = rng.random(len(sched)) >= config.speed_absent_share
-    text = format_lines(sched, users, config.sport_names, cols, has_speed)
+    lines = format_lines(sched, users, config.sport_names, cols, has_speed)
+    lines, truncated = truncate_some(rng, lines, config.truncated_line_share)
+    text = lines.str.join("\n").item() + "\n"
 
     names = np.array(config.sport_names, dtype=object)
     latent = pa.table(
         {
             "workout_id": pa.array(sched.workout_id, pa.int64()),
+            "line_number": pa.array(first_line + np.arange(len(sched)), pa.int64()),
+            "line_truncated": pa.array(truncated, pa.bool_()),
             "user_id": pa.array(users.user_id[u], pa.int64()),
             "sport": pa.array(names[sched.sport].tolist(), pa.string()),
             "workout_type": pa.array(np.array(WORKOUT_TYPES)[sched.wtype].tolist(), pa.string()),
@@ -211,9 +231,8 @@ def write_fitrec(
     def batch(b: int) -> tuple[str, pa.Table, pa.Table]:
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(1, b)))
         first = b * config.batch_size
-        return _render_batch(
-            rng, people, sched.take(slice(first, first + config.batch_size)), config
-        )
+        part = sched.take(slice(first, first + config.batch_size))
+        return _render_batch(rng, people, part, config, first_line=first + 1)
 
     writers: dict[str, pq.ParquetWriter] = {}
     n_batches = -(-len(sched) // config.batch_size)

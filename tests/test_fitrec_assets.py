@@ -74,6 +74,9 @@ def test_without_configuration_the_simulated_sample_is_generated_and_ingested(la
     workouts = pl.read_parquet(lake / "fitrec_workouts.parquet")
     quarantine = pl.read_parquet(lake / "fitrec_quarantine.parquet")
     assert workouts.height + quarantine.height == source["lines"] == 1000
+    truth = pl.read_parquet(sample.parent / "endomondo_simulated.truth" / "latent_hr.parquet")
+    truncated = truth.filter("line_truncated")["line_number"].to_list()
+    assert truncated and quarantine["line_number"].to_list() == truncated
     assert workouts["heart_rate"].list.len().unique().to_list() == [500]
 
 

@@ -39,7 +39,7 @@ def _records(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def small(tmp_path_factory: pytest.TempPathFactory) -> FitrecSummary:
-    config = SimulatorConfig(speed_absent_share=0.5)
+    config = SimulatorConfig(speed_absent_share=0.5, truncated_line_share=0.0)
     return write_fitrec(tmp_path_factory.mktemp("fit") / "a.json", 4, 5, seed=3, config=config)
 
 
@@ -213,3 +213,19 @@ def test_fitter_users_run_faster_and_fitness_drifts(tmp_path: Path) -> None:
 
 def test_sample_preset_is_small() -> None:
     assert SAMPLE_PRESET == {"users": 50, "workouts_per_user": 20}
+
+
+def test_truncated_lines_are_cut_short_and_logged(tmp_path: Path) -> None:
+    config = SimulatorConfig(truncated_line_share=0.3)
+    summary = write_fitrec(tmp_path / "t.json", 3, 10, seed=5, config=config)
+    lines = summary.path.read_text(encoding="ascii").splitlines()
+    truth = pq.read_table(summary.truth_dir / "latent_hr.parquet").to_pylist()
+    assert [row["line_number"] for row in truth] == list(range(1, 31))
+    flagged = {row["line_number"] for row in truth if row["line_truncated"]}
+    assert 0 < len(flagged) < 30
+    for number, line in enumerate(lines, start=1):
+        if number in flagged:
+            with pytest.raises(SyntaxError):
+                ast.literal_eval(line)
+        else:
+            assert ast.literal_eval(line)["id"] == truth[number - 1]["workout_id"]
