@@ -16,7 +16,8 @@ from typing import BinaryIO
 import polars as pl
 from polars.io.plugins import register_io_source
 
-from assets.fitrec_parse import QUARANTINE_SCHEMA, WORKOUT_SCHEMA, parse_chunk
+from assets.fitrec_parse import parse_chunk
+from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 
 CHUNK_BYTES = 32 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"

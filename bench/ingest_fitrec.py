@@ -57,8 +57,8 @@ def native_reader_mb_s(path: Path) -> float:
 
     import polars as pl
 
-    from assets.fitrec_parse import RAW_SCHEMA
     from assets.fitrec_stream import iter_line_chunks
+    from assets.fitrec_tables import RAW_SCHEMA
 
     seconds = size = 0.0
     for _, chunk in iter_line_chunks(path):

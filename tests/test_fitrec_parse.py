@@ -7,8 +7,9 @@ import polars as pl
 import pytest
 from conftest import fitrec_line
 
-from assets.fitrec_parse import QUARANTINE_SCHEMA, WORKOUT_SCHEMA, parse_chunk
+from assets.fitrec_parse import parse_chunk
 from assets.fitrec_stream import count_lines, ingest_fitrec_file, iter_line_chunks
+from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 
 
 def parse(*lines: str):
