@@ -58,8 +58,14 @@ def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tup
 
 
 def count_lines(path: Path) -> int:
-    """Count lines the way ingestion numbers them (a last line without newline counts)."""
-    return sum(chunk.count(b"\n") for _, chunk in iter_line_chunks(path))
+    """Count lines from raw blocks, independently of the chunker that ingestion uses, so the two
+    can be checked against each other (a last line without a newline counts)."""
+    lines, last = 0, b"\n"
+    with open_fitrec(path) as stream:
+        while block := stream.read(CHUNK_BYTES):
+            lines += block.count(b"\n")
+            last = block[-1:]
+    return lines + (last != b"\n")
 
 
 class FitrecPass:
