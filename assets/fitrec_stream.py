@@ -14,10 +14,10 @@ from pathlib import Path
 from typing import BinaryIO
 
 import polars as pl
-from polars.io.plugins import register_io_source
 
 from assets.fitrec_parse import parse_chunk
 from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
+from assets.streaming import streamed
 
 CHUNK_BYTES = 32 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
@@ -75,11 +75,9 @@ class FitrecPass:
         self.source, self.chunk_bytes = Path(source), chunk_bytes
         self._rejected: list[pl.DataFrame] = []
         self._stats = IngestStats(0, 0, 0, 0)
-        self.workouts = register_io_source(
-            self._scan, schema=WORKOUT_SCHEMA, explain_name=f"fitrec {self.source.name}"
-        )
+        self.workouts = streamed(self._parse, WORKOUT_SCHEMA, f"fitrec {self.source.name}")
 
-    def _scan(self, with_columns, predicate, n_rows, _batch_size) -> Iterator[pl.DataFrame]:
+    def _parse(self) -> Iterator[pl.DataFrame]:
         self._rejected, self._stats = [], IngestStats(0, 0, 0, 0)
         for first_line, chunk in iter_line_chunks(self.source, self.chunk_bytes):
             parsed, rejected = parse_chunk(chunk, first_line, str(self.source))
@@ -91,13 +89,7 @@ class FitrecPass:
                 quarantined=seen.quarantined + rejected.height,
                 bytes_read=seen.bytes_read + len(chunk),
             )
-            if predicate is not None:
-                parsed = parsed.filter(predicate)
-            if with_columns is not None:
-                parsed = parsed.select(with_columns)
             yield parsed
-            if n_rows is not None and self._stats.workouts >= n_rows:
-                return
 
     @property
     def quarantine(self) -> pl.DataFrame:

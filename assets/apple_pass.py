@@ -1,0 +1,170 @@
+"""One streaming pass over each export.xml: heart-rate samples stream out as a LazyFrame, while
+workouts, the person, quarantined elements and counts are collected on the side.
+
+The research code re-parsed the whole export once per workout; here every byte is read once.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+from typing import BinaryIO
+
+import polars as pl
+
+from assets.apple_export import AppleExport
+from assets.apple_lines import (
+    classify,
+    complete_prefix,
+    element_blocks,
+    heart_rate_lines,
+    record_counts,
+)
+from assets.apple_records import apple_time, attribute_columns, heart_rate_rows
+from assets.apple_workouts import parse_blocks, workout_table
+from assets.apple_xml import (
+    CHUNK_BYTES,
+    MalformedExportError,
+    iter_blocks,
+    read_lines,
+    split_prologue,
+    tail_bytes,
+)
+from assets.streaming import streamed
+from schemas.apple import AppleHrSamples, AppleQuarantine, AppleUsers, AppleWorkouts
+from schemas.tables import polars_schema
+
+MAX_ELEMENT_BYTES = 256 * 1024 * 1024
+EXCERPT_CHARS = 200
+
+
+def complete_elements(
+    stream: BinaryIO, head: bytes, first_line: int, name: str, chunk_bytes: int = CHUNK_BYTES
+) -> Iterator[tuple[pl.DataFrame, int, bool]]:
+    """(classified lines, bytes they span, is_last) in blocks that hold whole top-level elements:
+    an element cut by a block boundary is carried over to the next block."""
+    carry, next_line = b"", first_line
+    blocks = iter_blocks(stream, head, chunk_bytes)
+    block = next(blocks, None)
+    while block is not None:
+        following = next(blocks, None)
+        data = carry + block
+        classified = classify(read_lines(data, next_line))
+        if following is None:
+            yield classified, len(data), True
+            return
+        keep = complete_prefix(classified)
+        if keep == 0 and len(data) > MAX_ELEMENT_BYTES:
+            raise MalformedExportError(f"{name} line {next_line}: an element spans over 256 MB")
+        carry = data[tail_bytes(data, classified.height - keep) :]
+        if keep:
+            next_line += keep
+            yield classified.head(keep), len(data) - len(carry), False
+        block = following
+
+
+def _excerpt(text: pl.Expr) -> pl.Expr:
+    return text.str.strip_chars().str.slice(0, EXCERPT_CHARS).alias("excerpt")
+
+
+class ApplePass:
+    """Sink `hr_samples`, then read `workouts`, `users` and `quarantine`."""
+
+    def __init__(self, exports: list[AppleExport], chunk_bytes: int = CHUNK_BYTES):
+        self.exports, self.chunk_bytes = exports, chunk_bytes
+        self._workouts: list[pl.DataFrame] = []
+        self._users: list[dict] = []
+        self._quarantine: list[pl.DataFrame] = []
+        self.hr_samples = streamed(
+            self._samples, polars_schema(AppleHrSamples), "apple health export.xml"
+        )
+
+    def _samples(self) -> Iterator[pl.DataFrame]:
+        self._workouts, self._users, self._quarantine = [], [], []
+        for export in self.exports:
+            yield from self._export(export)
+
+    def _reject(self, export: AppleExport, rows: pl.DataFrame) -> None:
+        """rows: line_number, reason, excerpt."""
+        self._quarantine.append(
+            rows.select(
+                pl.lit(export.user_id).alias("user_id"),
+                pl.lit(export.xml_name()).alias("file"),
+                "line_number",
+                "reason",
+                "excerpt",
+            )
+        )
+
+    def _export(self, export: AppleExport) -> Iterator[pl.DataFrame]:
+        name, counts, blocks = export.xml_name(), Counter(), []
+        with export.open_xml() as stream:
+            prologue, head = split_prologue(stream, name)
+            counts["bytes_read"] = prologue.bytes
+            parts = complete_elements(stream, head, prologue.lines + 1, name, self.chunk_bytes)
+            for classified, size, last in parts:
+                lines = heart_rate_lines(classified)
+                samples, bad = heart_rate_rows(attribute_columns(lines), export.user_id)
+                if bad.height:
+                    self._reject(
+                        export,
+                        bad.join(
+                            lines.select("line_number", _excerpt(pl.col("line"))), "line_number"
+                        ),
+                    )
+                blocks.append(element_blocks(classified))
+                counts.update(record_counts(classified), bytes_read=size, hr_records=samples.height)
+                if last and not classified["closes_root"].any():
+                    self._reject(export, _truncated(classified))
+                yield samples
+        self._finish(export, pl.concat(blocks), prologue.dtd, counts)
+
+    def _finish(self, export: AppleExport, blocks: pl.DataFrame, dtd: str, counts: Counter) -> None:
+        rows, person, broken = parse_blocks(blocks)
+        workouts, invalid = workout_table(rows, export.user_id)
+        self._workouts.append(workouts)
+        rejects = pl.concat([pl.DataFrame(broken, schema=invalid.schema), invalid])
+        if rejects.height:
+            excerpts = blocks.select("line_number", _excerpt(pl.col("text")))
+            self._reject(export, rejects.join(excerpts, on="line_number"))
+        exported, _ = apple_time("export_date")
+        self._users.append(
+            pl.DataFrame(
+                {"export_date": [person.get("export_date")], "born": [person.get("date_of_birth")]},
+                schema={"export_date": pl.String, "born": pl.String},
+            )
+            .select(
+                user_id=pl.lit(export.user_id),
+                gender=pl.lit(person.get("gender", "unknown")),
+                date_of_birth=pl.col("born").str.to_date(strict=False),
+                export_date=exported,
+                export_path=pl.lit(str(export.path)),
+                dtd=pl.lit(dtd),
+                **{k: pl.lit(counts[k], pl.Int64) for k in ("records", "nested_records")},
+                hr_records=pl.lit(counts["hr_records"], pl.Int64),
+                bytes_read=pl.lit(counts["bytes_read"], pl.Int64),
+            )
+            .row(0, named=True)
+        )
+
+    @property
+    def workouts(self) -> pl.DataFrame:
+        return pl.concat([polars_schema(AppleWorkouts).to_frame(), *self._workouts])
+
+    @property
+    def users(self) -> pl.DataFrame:
+        return pl.DataFrame(self._users, schema=polars_schema(AppleUsers))
+
+    @property
+    def quarantine(self) -> pl.DataFrame:
+        return pl.concat([polars_schema(AppleQuarantine).to_frame(), *self._quarantine])
+
+
+def _truncated(classified: pl.DataFrame) -> pl.DataFrame:
+    """A quarantine row for an export.xml that stops before </HealthData>."""
+    last = classified.tail(1)
+    return last.select(
+        "line_number",
+        pl.lit("export.xml ends without </HealthData>: the export is truncated").alias("reason"),
+        _excerpt(pl.col("line")),
+    )
