@@ -41,7 +41,9 @@ def samples_per_workout(hr: pl.DataFrame, runs: pl.DataFrame, margin_s: float) -
     return (
         hr.select("user_id", time=pl.col("start"), value="value")
         .sort("time")
-        .join_asof(windows, left_on="time", right_on="window_start", by="user_id")
+        .join_asof(
+            windows, left_on="time", right_on="window_start", by="user_id", check_sortedness=False
+        )
         .filter(pl.col("time") <= pl.col("window_end"))
         .select("workout_id", "time", "value")
     )
@@ -53,10 +55,10 @@ def interpolate_hr(points: pl.DataFrame, samples: pl.DataFrame, max_gap_s: float
     ordered = samples.sort("time")
     before = ordered.select("workout_id", "time", t0="time", v0="value")
     after = ordered.select("workout_id", "time", t1="time", v1="value")
-    joined = (
+    joined = (  # both sides sorted by time, hence within each workout too
         points.sort("time")
-        .join_asof(before, on="time", by="workout_id", strategy="backward")
-        .join_asof(after, on="time", by="workout_id", strategy="forward")
+        .join_asof(before, on="time", by="workout_id", strategy="backward", check_sortedness=False)
+        .join_asof(after, on="time", by="workout_id", strategy="forward", check_sortedness=False)
         .filter(pl.col("t0").is_not_null() & pl.col("t1").is_not_null())
     )
     span = (pl.col("t1") - pl.col("t0")).dt.total_microseconds() / 1e6

@@ -6,8 +6,10 @@ The research code re-parsed the whole export once per workout; here every byte i
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import BinaryIO
 
 import polars as pl
@@ -36,6 +38,7 @@ from schemas.tables import polars_schema
 
 MAX_ELEMENT_BYTES = 256 * 1024 * 1024
 EXCERPT_CHARS = 200
+EXTRACT_WORKERS = 2
 
 
 def complete_elements(
@@ -65,6 +68,25 @@ def complete_elements(
 
 def _excerpt(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().str.slice(0, EXCERPT_CHARS).alias("excerpt")
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What one block of whole elements yields."""
+
+    samples: pl.DataFrame
+    rejected: pl.DataFrame  # line_number, reason, excerpt
+    blocks: pl.DataFrame  # Workout/Me/ExportDate texts, parsed at the end
+    counts: dict[str, int]
+
+
+def extract(classified: pl.DataFrame, user_id: str, last: bool) -> Extracted:
+    lines = heart_rate_lines(classified)
+    samples, bad = heart_rate_rows(attribute_columns(lines), user_id)
+    rejected = bad.join(lines.select("line_number", _excerpt(pl.col("line"))), "line_number")
+    if last and not classified["closes_root"].any():
+        rejected = pl.concat([rejected, _truncated(classified)])
+    return Extracted(samples, rejected, element_blocks(classified), record_counts(classified))
 
 
 class ApplePass:
@@ -97,27 +119,32 @@ class ApplePass:
         )
 
     def _export(self, export: AppleExport) -> Iterator[pl.DataFrame]:
+        """Blocks are cut and classified in order here; the extraction from each block runs on a
+        worker thread (polars releases the GIL), results taken back in file order."""
         name, counts, blocks = export.xml_name(), Counter(), []
-        with export.open_xml() as stream:
+        with export.open_xml() as stream, ThreadPoolExecutor(EXTRACT_WORKERS) as pool:
             prologue, head = split_prologue(stream, name)
             counts["bytes_read"] = prologue.bytes
             parts = complete_elements(stream, head, prologue.lines + 1, name, self.chunk_bytes)
+            pending: deque[Future] = deque()
             for classified, size, last in parts:
-                lines = heart_rate_lines(classified)
-                samples, bad = heart_rate_rows(attribute_columns(lines), export.user_id)
-                if bad.height:
-                    self._reject(
-                        export,
-                        bad.join(
-                            lines.select("line_number", _excerpt(pl.col("line"))), "line_number"
-                        ),
-                    )
-                blocks.append(element_blocks(classified))
-                counts.update(record_counts(classified), bytes_read=size, hr_records=samples.height)
-                if last and not classified["closes_root"].any():
-                    self._reject(export, _truncated(classified))
-                yield samples
+                counts["bytes_read"] += size
+                pending.append(pool.submit(extract, classified, export.user_id, last))
+                if len(pending) > EXTRACT_WORKERS:
+                    yield self._collect(export, pending.popleft(), counts, blocks)
+            while pending:
+                yield self._collect(export, pending.popleft(), counts, blocks)
         self._finish(export, pl.concat(blocks), prologue.dtd, counts)
+
+    def _collect(
+        self, export: AppleExport, done: Future, counts: Counter, blocks: list[pl.DataFrame]
+    ) -> pl.DataFrame:
+        found = done.result()
+        if found.rejected.height:
+            self._reject(export, found.rejected)
+        blocks.append(found.blocks)
+        counts.update(found.counts, hr_records=found.samples.height)
+        return found.samples
 
     def _finish(self, export: AppleExport, blocks: pl.DataFrame, dtd: str, counts: Counter) -> None:
         rows, person, broken = parse_blocks(blocks)

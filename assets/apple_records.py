@@ -35,22 +35,23 @@ KEPT = {
 }
 PREDEFINED = (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'"), ("&amp;", "&"))
 CHARACTER_REFERENCE = re.compile(r"&#(?:\d+|x[0-9A-Fa-f]+);")
-APPLE_DATE = r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d [+-]\d{4}$"
+APPLE_DATE_BYTES = len("2019-06-01 07:12:58 +0200")
 HR_UNIT = "count/min"
 
 
 def attribute_columns(lines: pl.DataFrame) -> pl.DataFrame:
     """line_number, motion_context and the KEPT attributes (raw text) of each Record line."""
-    parts = pl.col("line").str.split('"')
+    split = lines.with_columns(parts=pl.col("line").str.split('"'))
+    parts = pl.col("parts")
     in_order = parts.list.len() == 2 * len(RECORD_ATTRIBUTES) + 1
     for i, name in enumerate(RECORD_ATTRIBUTES):
         in_order &= parts.list.get(2 * i, null_on_oob=True).str.ends_with(f" {name}=")
-    split = lines.with_columns(in_order=in_order, parts=parts)
+    split = split.with_columns(in_order=in_order)
     fast = split.filter("in_order").select(
         "line_number",
         "motion_context",
         *(
-            pl.col("parts").list.get(2 * RECORD_ATTRIBUTES.index(name) + 1).alias(column)
+            parts.list.get(2 * RECORD_ATTRIBUTES.index(name) + 1).alias(column)
             for name, column in KEPT.items()
         ),
     )
@@ -79,7 +80,7 @@ def apple_time(column: str) -> tuple[pl.Expr, pl.Expr]:
     Parsed as naive local time plus a separately read offset: polars' '%z' path is ~5x slower.
     """
     text = pl.col(column)
-    ok = text.str.contains(APPLE_DATE)
+    ok = (text.str.len_bytes() == APPLE_DATE_BYTES) & text.str.slice(20, 1).is_in(["+", "-"])
     sign = pl.when(text.str.slice(20, 1) == "-").then(-1).otherwise(1)
     offset = sign * (
         text.str.slice(21, 2).cast(pl.Int32, strict=False) * 60
@@ -94,31 +95,57 @@ def _character_references(text: str | None) -> str | None:
     return None if text is None else CHARACTER_REFERENCE.sub(lambda m: html.unescape(m[0]), text)
 
 
-def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed heart-rate samples, and (line_number, reason, excerpt) for records that fail."""
-    texts = ("source_name", "source_version", "device")
-    refs = attributes.filter(
-        pl.any_horizontal(pl.col(c).str.contains("&#", literal=True) for c in texts)
+def _text_fixes(attributes: pl.DataFrame, column: str) -> pl.DataFrame:
+    """Per distinct raw value (a few per export): unescaped text and what is wrong with it.
+
+    Source and device strings repeat on every record, so the work is done once per value."""
+    raw = attributes.select(pl.col(column).unique().alias("raw"))
+    refs = pl.col("raw").str.contains("&#", literal=True)
+    resolved = raw.with_columns(
+        text=pl.when(refs)
+        .then(pl.col("raw").map_elements(_character_references, return_dtype=pl.String))
+        .otherwise(pl.col("raw"))
+        if raw.select(refs.any()).item()
+        else pl.col("raw")
     )
-    if refs.height:  # rare: numeric character references, resolved in Python
-        fixed = refs.with_columns(
-            pl.col(c).map_elements(_character_references, return_dtype=pl.String) for c in texts
+    bare = pl.col("text")
+    for entity, _ in PREDEFINED:
+        bare = bare.str.replace_all(entity, "", literal=True)
+    return resolved.select(
+        "raw",
+        unescape("text").alias(column),
+        pl.when(bare.str.contains("&", literal=True))
+        .then(pl.lit("undefined entity reference in an attribute"))
+        .when(bare.str.contains("\ufffd", literal=True))
+        .then(pl.lit("attribute is not valid UTF-8"))
+        .alias(f"{column}_problem"),
+    )
+
+
+def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed heart-rate samples, and (line_number, reason) for records that fail."""
+    texts = ("source_name", "source_version", "device")
+    for column in texts:
+        fixes = _text_fixes(attributes, column)
+        attributes = (
+            attributes.join(
+                fixes,
+                left_on=column,
+                right_on="raw",
+                how="left",
+                nulls_equal=True,
+                maintain_order="left",
+            )
+            .drop(column)
+            .rename({f"{column}_right": column}, strict=False)
         )
-        attributes = attributes.update(fixed, on="line_number")
     start, _ = apple_time("start_raw")
     end, _ = apple_time("end_raw")
     typed = attributes.with_columns(
-        *(unescape(c) for c in texts),
-        start=start,
-        end=end,
-        value=pl.col("value_raw").cast(pl.Float64, strict=False),
+        start=start, end=end, value=pl.col("value_raw").cast(pl.Float64, strict=False)
     )
-    reason = (
-        pl.when(pl.any_horizontal(pl.col(c).str.contains(r"&[A-Za-z]") for c in texts))
-        .then(pl.lit("undefined entity reference in an attribute"))
-        .when(pl.any_horizontal(pl.col(c).str.contains("\ufffd", literal=True) for c in texts))
-        .then(pl.lit("attribute is not valid UTF-8"))
-        .when(pl.col("unit") != HR_UNIT)
+    reason = pl.coalesce(*(pl.col(f"{c}_problem") for c in texts)).fill_null(
+        pl.when(pl.col("unit") != HR_UNIT)
         .then(pl.format("unit is '{}', expected '{}'", pl.col("unit"), pl.lit(HR_UNIT)))
         .when(pl.col("start").is_null() | pl.col("end").is_null())
         .then(pl.lit("startDate/endDate missing or not 'YYYY-MM-DD HH:MM:SS +HHMM'"))

@@ -11,15 +11,13 @@ import argparse
 import ast
 import contextlib
 import json
-import resource
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-MB = 1e6
+from benchlib import MB, peak_rss_mb, run_child
+
 TARGET_MB_S, TARGET_RATIO, TARGET_RSS_MB, RSS_GROWTH_TOLERANCE = 250.0, 25.0, 1500.0, 1.15
 
 
@@ -40,17 +38,6 @@ def literal_eval_mb_s(path: Path) -> float:
                 ast.literal_eval(line.decode())
             size += len(line)
     return size / MB / (time.perf_counter() - start)
-
-
-def peak_rss_mb() -> float:
-    """This process's own peak RSS. Linux's ru_maxrss survives fork+exec (it would report the
-    parent's peak from generating the file); VmHWM belongs to this process's memory map only."""
-    status = Path("/proc/self/status")
-    if status.exists():
-        for line in status.read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def native_reader_mb_s(path: Path) -> float:
@@ -97,13 +84,7 @@ def child_ingest(source: str, out_dir: str) -> None:
 
 
 def ingest_in_child(source: Path, out_dir: Path) -> dict:
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", str(source), str(out_dir)],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return run_child(__file__, str(source), str(out_dir))
 
 
 def main() -> None:

@@ -9,4 +9,12 @@ fitrec_ingestion_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-all_jobs = [fitrec_ingestion_job]
+apple_health_ingestion_job = dg.define_asset_job(
+    "apple_health_ingestion",
+    selection=dg.AssetSelection.groups("apple_health_ingestion"),
+    description="Ingest the configured Apple Health exports (or the simulated sample) and align "
+    "heart rate onto each run's GPS clock.",
+    executor_def=dg.in_process_executor,
+)
+
+all_jobs = [fitrec_ingestion_job, apple_health_ingestion_job]

@@ -11,6 +11,7 @@ from pipelines.io_manager import LakeParquetIOManager
 
 DEFAULT_LAKE = "data_lake"
 SIMULATED_FITREC = Path("raw", "fitrec", "endomondo_simulated.json")
+SIMULATED_APPLE = Path("raw", "apple_health_simulated")
 
 
 class Lake(dg.ConfigurableResource):
@@ -28,15 +29,25 @@ class FitrecSource(dg.ConfigurableResource):
     path: str = ""
 
 
+class AppleHealthSource(dg.ConfigurableResource):
+    """Which Apple Health exports to ingest: an export.zip, an unzipped apple_health_export
+    folder, or a folder with one sub-folder per person; empty means the simulated sample."""
+
+    path: str = ""
+
+
 def lake_root() -> str:
     return os.environ.get("PULSELAKE_LAKE", DEFAULT_LAKE)
 
 
-def lake_resources(root: str | None = None, fitrec_path: str | None = None) -> dict:
-    """Every resource of the code location; tests pass a temp `root`."""
+def lake_resources(
+    root: str | None = None, fitrec_path: str | None = None, apple_path: str | None = None
+) -> dict:
+    """Every resource of the code location; tests pass a temp `root` (and sources)."""
     root = root or lake_root()
     return {
         "lake": Lake(root=root),
         "fitrec": FitrecSource(path=fitrec_path or os.environ.get("PULSELAKE_FITREC", "")),
+        "apple_health": AppleHealthSource(path=apple_path or os.environ.get("PULSELAKE_APPLE", "")),
         "io_manager": LakeParquetIOManager(root=root),
     }
