@@ -39,3 +39,5 @@ ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 bench: $(STAMP)
 	$(BIN)/python bench/simulator_realism.py
 	$(BIN)/python bench/ingest_fitrec.py
+	$(BIN)/python bench/ingest_apple.py
+	$(BIN)/python bench/apple_alignment.py
