@@ -1,5 +1,6 @@
 """`pulselake`: the entry points that are not Dagster's own (simulate, run the whole graph)."""
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -31,6 +32,46 @@ def simulate_fitrec(
         f"wrote {summary.lines} workouts ({summary.running_lines} runs, "
         f"{summary.bytes / 1e6:.1f} MB) to {summary.path}\ntruth sidecar: {summary.truth_dir}"
     )
+
+
+@simulate_app.command("apple")
+def simulate_apple(
+    out: Annotated[Path, typer.Option(help="Output folder: one <user>/export.zip per user.")],
+    users: Annotated[int, typer.Option(min=1, help="Number of simulated Watch wearers.")] = 2,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+    start: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="First day of the history.")
+    ] = datetime(2019, 1, 1),
+    end: Annotated[
+        datetime, typer.Option(formats=["%Y-%m-%d"], help="Last day (also the export day).")
+    ] = datetime(2025, 12, 31),
+    runs_per_week: Annotated[float, typer.Option(min=0.0, help="Mean runs a week.")] = 2.0,
+    background_scale: Annotated[
+        float, typer.Option(min=0.0, help="All-day heart-rate density; 1 is realistic.")
+    ] = 1.0,
+    unzipped: Annotated[bool, typer.Option(help="Write apple_health_export/ folders.")] = False,
+    ios16_dtd: Annotated[bool, typer.Option(help="Write iOS 16's malformed DTD.")] = False,
+) -> None:
+    """Apple Health exports (export.xml + GPX routes) plus a truth sidecar per user."""
+    from simulator import write_apple_exports
+
+    summaries = write_apple_exports(
+        out,
+        users=users,
+        seed=seed,
+        start=start.date(),
+        end=end.date(),
+        runs_per_week=runs_per_week,
+        background_scale=background_scale,
+        zipped=not unzipped,
+        ios16_dtd=ios16_dtd,
+    )
+    for s in summaries:
+        typer.echo(
+            f"{s.user_slug}: {s.workouts} workouts ({s.routes} routes), {s.hr_records} heart-rate "
+            f"records, export.xml {s.export_xml_bytes / 1e6:.1f} MB -> {s.export_path}\n"
+            f"truth sidecar: {s.truth_dir}"
+        )
 
 
 @app.command("run")
