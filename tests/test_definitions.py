@@ -14,13 +14,32 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "fitrec_source",
         "fitrec_workouts",
         "fitrec_quarantine",
+        "apple_health_source",
+        "apple_hr_samples",
+        "apple_workouts",
+        "apple_users",
+        "apple_export_quarantine",
+        "apple_route_points",
+        "apple_route_quarantine",
+        "apple_running_workouts",
+        "apple_alignment",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
         "fitrec_quarantine_schema",
         "fitrec_lines_accounted",
+        "apple_hr_samples_schema",
+        "apple_workouts_schema",
+        "apple_users_schema",
+        "apple_export_quarantine_schema",
+        "apple_route_points_schema",
+        "apple_route_quarantine_schema",
+        "apple_running_workouts_schema",
+        "apple_routes_accounted",
+        "apple_runs_accounted",
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
+    assert defs.resolve_job_def("apple_health_ingestion") is not None
 
 
 def test_cli_simulate_writes_file_and_truth(tmp_path):
