@@ -28,11 +28,12 @@ def classify(lines: pl.DataFrame) -> pl.DataFrame:
     closes = is_tag & tag.str.starts_with("/")
     opens = is_tag & ~closes & ~pl.col("line").str.ends_with("/>")
     step = opens.cast(pl.Int32) - closes.cast(pl.Int32)
-    starts = is_tag & ~closes & (pl.col("depth_before") == 0)
+    starts = is_tag & ~closes & (pl.col("depth_before") == 0)  # the step is computed once
     return (
         lines.with_columns(tag=pl.col("line").str.extract(TAG))
-        .with_columns(depth_after=step.cum_sum(), closes_root=tag == f"/{ROOT}")
-        .with_columns(depth_before=pl.col("depth_after") - step)
+        .with_columns(step=step, closes_root=tag == f"/{ROOT}")
+        .with_columns(depth_after=pl.col("step").cum_sum())
+        .with_columns(depth_before=pl.col("depth_after") - pl.col("step"))
         .with_columns(top_start=starts)
         .with_columns(top_no=pl.col("top_start").cum_sum())
         .with_columns(top_tag=pl.when("top_start").then(tag).forward_fill())
@@ -60,9 +61,13 @@ def heart_rate_lines(classified: pl.DataFrame) -> pl.DataFrame:
         & (pl.col("depth_before") == 1)
         & (pl.col("top_tag") == "Record")
         & pl.col("line").str.contains(MOTION_KEY, literal=True)
-    ).select(
+    ).select("top_no", parts=pl.col("line").str.split('"'))
+    value = pl.col("parts").list.get(3, null_on_oob=True)
+    motion = motion.select(
         "top_no",
-        motion_context=pl.col("line").str.extract(r'\svalue="(\d+)"').cast(pl.Int8, strict=False),
+        motion_context=pl.when(pl.col("parts").list.get(2, null_on_oob=True) == " value=").then(
+            value.cast(pl.Int8, strict=False)
+        ),
     )
     return records.join(motion, on="top_no", how="left", maintain_order="left").select(
         "line_number", "line", "motion_context"

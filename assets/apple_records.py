@@ -77,16 +77,16 @@ def unescape(column: str) -> pl.Expr:
 def apple_time(column: str) -> tuple[pl.Expr, pl.Expr]:
     """('2019-06-01 07:12:58 +0200' -> UTC instant, offset in minutes); null where malformed.
 
-    Parsed as naive local time plus a separately read offset: polars' '%z' path is ~5x slower.
+    Naive local time plus a separately read offset ('+0200' read as the integer 200): polars'
+    '%z' path is ~5x slower, and a cache does not pay off on timestamps that rarely repeat.
     """
     text = pl.col(column)
     ok = (text.str.len_bytes() == APPLE_DATE_BYTES) & text.str.slice(20, 1).is_in(["+", "-"])
-    sign = pl.when(text.str.slice(20, 1) == "-").then(-1).otherwise(1)
-    offset = sign * (
-        text.str.slice(21, 2).cast(pl.Int32, strict=False) * 60
-        + text.str.slice(23, 2).cast(pl.Int32, strict=False)
+    hhmm = text.str.slice(20, 5).cast(pl.Int32, strict=False)
+    offset = hhmm.sign() * (hhmm.abs() // 100 * 60 + hhmm.abs() % 100)
+    local = text.str.slice(0, 19).str.to_datetime(
+        "%Y-%m-%d %H:%M:%S", time_unit="us", strict=False, cache=False
     )
-    local = text.str.slice(0, 19).str.to_datetime("%Y-%m-%d %H:%M:%S", time_unit="us", strict=False)
     utc = (local - pl.duration(minutes=offset)).dt.replace_time_zone("UTC")
     return pl.when(ok).then(utc), pl.when(ok).then(offset.cast(pl.Int16))
 
@@ -95,52 +95,55 @@ def _character_references(text: str | None) -> str | None:
     return None if text is None else CHARACTER_REFERENCE.sub(lambda m: html.unescape(m[0]), text)
 
 
-def _text_fixes(attributes: pl.DataFrame, column: str) -> pl.DataFrame:
-    """Per distinct raw value (a few per export): unescaped text and what is wrong with it.
-
-    Source and device strings repeat on every record, so the work is done once per value."""
-    raw = attributes.select(pl.col(column).unique().alias("raw"))
+def _text_fixes(distinct: pl.Series) -> pl.DataFrame:
+    """raw, text (unescaped) and problem for each distinct value of a text attribute."""
+    raw = distinct.to_frame("raw")
     refs = pl.col("raw").str.contains("&#", literal=True)
-    resolved = raw.with_columns(
-        text=pl.when(refs)
+    text = (
+        pl.when(refs)
         .then(pl.col("raw").map_elements(_character_references, return_dtype=pl.String))
         .otherwise(pl.col("raw"))
         if raw.select(refs.any()).item()
         else pl.col("raw")
     )
+    resolved = raw.with_columns(text=text)
     bare = pl.col("text")
     for entity, _ in PREDEFINED:
         bare = bare.str.replace_all(entity, "", literal=True)
     return resolved.select(
         "raw",
-        unescape("text").alias(column),
-        pl.when(bare.str.contains("&", literal=True))
+        unescape("text").alias("text"),
+        problem=pl.when(bare.str.contains("&", literal=True))
         .then(pl.lit("undefined entity reference in an attribute"))
         .when(bare.str.contains("\ufffd", literal=True))
-        .then(pl.lit("attribute is not valid UTF-8"))
-        .alias(f"{column}_problem"),
+        .then(pl.lit("attribute is not valid UTF-8")),
     )
+
+
+def clean_text(values: pl.Series) -> tuple[pl.Series, pl.Series]:
+    """(unescaped values, what is wrong with each or null), worked out once per distinct value:
+    source and device strings repeat on every record, so this costs a few lookups, not a scan."""
+    fixes = _text_fixes(values.unique().drop_nulls())
+    changed = fixes.filter(pl.col("text") != pl.col("raw"))
+    text = values.replace(changed["raw"], changed["text"]) if changed.height else values
+    wrong = fixes.filter(pl.col("problem").is_not_null())
+    problem = (
+        values.replace_strict(wrong["raw"], wrong["problem"], default=None)
+        if wrong.height
+        else pl.repeat(None, len(values), dtype=pl.String, eager=True)
+    )
+    return text, problem.rename(f"{values.name}_problem")
 
 
 def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed heart-rate samples, and (line_number, reason) for records that fail."""
     texts = ("source_name", "source_version", "device")
-    for column in texts:
-        fixes = _text_fixes(attributes, column)
-        attributes = (
-            attributes.join(
-                fixes,
-                left_on=column,
-                right_on="raw",
-                how="left",
-                nulls_equal=True,
-                maintain_order="left",
-            )
-            .drop(column)
-            .rename({f"{column}_right": column}, strict=False)
-        )
+    attributes = attributes.with_columns(
+        *(series for column in texts for series in clean_text(attributes[column]))
+    )
     start, _ = apple_time("start_raw")
-    end, _ = apple_time("end_raw")
+    same_end = attributes.select((pl.col("end_raw") == pl.col("start_raw")).all()).item()
+    end = start if same_end else apple_time("end_raw")[0]
     typed = attributes.with_columns(
         start=start, end=end, value=pl.col("value_raw").cast(pl.Float64, strict=False)
     )

@@ -22,7 +22,7 @@ from assets.apple_export import UnsafeExportError
 
 ROOT_START = b"<HealthData"
 PROLOGUE_LIMIT = 4 * 1024 * 1024
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024  # fastest measured on 2 cores (8, 12, 24 and 32 MB were slower)
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(?:%\s*)?([^\s>]+)([^>]*)")
 # XML 1.0 forbids this control character, so it can never split a line into two fields.
 NO_SEPARATOR = "\x1f"

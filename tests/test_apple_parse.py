@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from assets.apple_export import AppleExport, find_exports
 from assets.apple_pass import ApplePass
+from assets.apple_records import apple_time
 from tests.apple_builders import BROKEN_DTD, OWNER, export_xml, hr, workout, write_export
 
 DST_AND_TRIP = export_xml(
@@ -142,3 +143,16 @@ def test_any_block_size_gives_the_same_tables(tmp_path_factory, chunk_bytes):
     assert chunked.hr_samples.collect().equals(reference.hr_samples.collect())
     assert chunked.workouts.equals(reference.workouts)
     assert chunked.users.drop("bytes_read").equals(reference.users.drop("bytes_read"))
+
+
+def test_apple_time_reads_half_hour_and_negative_offsets():
+    texts = pl.DataFrame(
+        {"t": ["2019-06-01 07:12:58 -0530", "2019-06-01 07:12:58 +0545", "2019-06-01 07:12", None]}
+    )
+    instant, offset = apple_time("t")
+    assert texts.select(instant, offset.alias("o")).rows() == [
+        (utc(2019, 6, 1, 12, 42, 58), -330),
+        (utc(2019, 6, 1, 1, 27, 58), 345),
+        (None, None),
+        (None, None),
+    ]
