@@ -7,7 +7,7 @@ Member names and FileReference paths are checked so neither can reach outside th
 from __future__ import annotations
 
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -88,12 +88,20 @@ class AppleExport:
             with archive.open(member) as stream:
                 yield stream
 
-    def read_file(self, reference: str) -> bytes:
-        """The bytes of a FileReference (e.g. '/workout-routes/route_2021-03-04_7.52am.gpx')."""
+    @contextmanager
+    def files(self) -> Iterator[Callable[[str], bytes]]:
+        """A reader of FileReferences (e.g. '/workout-routes/route_2021-03-04_7.52am.gpx'),
+        opening the zip once for however many files are read."""
+        if not self.is_zip:
+            yield self._read_from_folder
+            return
+        with self._zip() as archive:
+            yield lambda reference: archive.read(
+                self._member(archive, safe_relative(reference, "FileReference"))
+            )
+
+    def _read_from_folder(self, reference: str) -> bytes:
         relative = safe_relative(reference, "FileReference")
-        if self.is_zip:
-            with self._zip() as archive:
-                return archive.read(self._member(archive, relative))
         target = self._folder() / relative
         if not target.is_file():
             raise RouteUnavailable(f"{relative} is not in {self._folder()}")

@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Iterable
 from concurrent.futures import ProcessPoolExecutor
+from zipfile import BadZipFile
 
 import gpxpy
 import gpxpy.gpx
@@ -85,19 +86,20 @@ def read_routes(
 ) -> tuple[pl.DataFrame, list[dict]]:
     """Points of each (workout_id, FileReference path), and quarantine rows for the rest."""
     frames, problems = [], []
-    for workout_id, reference in routes:
-        try:
-            points = parse_gpx(export.read_file(reference))
-        except (RouteError, RouteUnavailable, UnsafeExportError, OSError) as error:
-            problems.append({"workout_id": workout_id, "file": reference, "reason": str(error)})
-            continue
-        frames.append(
-            points.select(
-                pl.lit(export.user_id).alias("user_id"),
-                pl.lit(workout_id).alias("workout_id"),
-                pl.all(),
+    with export.files() as read:
+        for workout_id, reference in routes:
+            try:
+                points = parse_gpx(read(reference))
+            except (RouteError, RouteUnavailable, UnsafeExportError, OSError, BadZipFile) as error:
+                problems.append({"workout_id": workout_id, "file": reference, "reason": str(error)})
+                continue
+            frames.append(
+                points.select(
+                    pl.lit(export.user_id).alias("user_id"),
+                    pl.lit(workout_id).alias("workout_id"),
+                    pl.all(),
+                )
             )
-        )
     empty = polars_schema(AppleRoutePoints).to_frame()
     return pl.concat([empty, *frames]), problems
 
