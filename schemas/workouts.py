@@ -15,7 +15,7 @@ class Workouts(pa.DataFrameModel):
     user_id: pl.String
     sport: pl.String = pa.Field(nullable=True)
     gender: pl.String = pa.Field(nullable=True, isin=["male", "female", "unknown"])
-    start_time: Annotated[pl.Datetime, "us", "UTC"]
+    start_time: Annotated[pl.Datetime, "us", "UTC"] = pa.Field(nullable=True)
     source_file: pl.String
     timestamp: pl.List(pl.Int64)  # epoch seconds, UTC
     heart_rate: pl.List(pl.Float32)  # bpm; null = no measurement at this step
@@ -28,3 +28,25 @@ class Workouts(pa.DataFrameModel):
         strict = True
         ordered = True
         unique = ("source", "workout_id")
+
+
+class CleanWorkouts(Workouts):
+    """Silver: workouts that passed every gate; speed completed from positions where missing."""
+
+    speed_source: pl.String = pa.Field(isin=["recorded", "derived"])
+
+
+class RejectedWorkouts(pa.DataFrameModel):
+    """Every workout a gate rejected: the first gate it failed and what was measured."""
+
+    source: pl.String = pa.Field(isin=SOURCES)
+    workout_id: pl.String = pa.Field(nullable=True)
+    user_id: pl.String = pa.Field(nullable=True)
+    gate: pl.String
+    gate_number: pl.Int8 = pa.Field(ge=1, le=7)
+    measured: pl.Float64 = pa.Field(nullable=True)
+    reason: pl.String
+
+    class Config:
+        strict = True
+        ordered = True

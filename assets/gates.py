@@ -1,0 +1,124 @@
+"""The seven quality gates over the unified workout table, as polars expressions.
+
+Each gate is a named rule with a measured value; a workout is rejected at the first gate it
+fails, and the value that failed it is kept. Gates 1-5 are measured on the list columns
+directly; gates 6-7 need step-wise geometry, measured on the exploded survivors only. Speed
+missing from the source is derived from positions with a trailing window (never the future).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from assets.geo import haversine_m
+
+GATES = ("sport", "required", "aligned", "size", "heart_rate", "speed_altitude", "gps")
+SERIES = ("timestamp", "heart_rate", "speed", "altitude", "latitude", "longitude")
+
+
+@dataclass(frozen=True)
+class GateConfig:
+    """Every threshold of the gates (defaults from the issue and the research code's V1)."""
+
+    sport: str = "run"
+    min_samples: int = 50
+    min_duration_s: float = 300.0
+    hr_min: float = 30.0
+    hr_max: float = 230.0
+    max_invalid_hr_share: float = 0.1
+    speed_max_kmh: float = 25.0  # after trailing smoothing
+    speed_window_steps: int = 5
+    altitude_min_m: float = -500.0
+    altitude_max_m: float = 6000.0
+    teleport_kmh: float = 100.0  # implied speed between two fixes that no runner reaches
+    max_gap_s: float = 300.0
+    min_moving_share: float = 0.2  # steps whose position changed; below this GPS is stuck
+
+
+def _first_missing() -> pl.Expr:
+    """Name of the first required field that is absent (null or empty), else null."""
+    positions = pl.col("latitude").list.len().fill_null(0) > 0
+    checks = [
+        ("workout_id", pl.col("workout_id").is_not_null()),
+        ("user_id", pl.col("user_id").is_not_null()),
+        ("gender", pl.col("gender").is_not_null()),
+        *((name, pl.col(name).list.len().fill_null(0) > 0) for name in SERIES[:2]),
+        ("altitude", pl.col("altitude").list.len().fill_null(0) > 0),
+        ("speed or positions", (pl.col("speed").list.len().fill_null(0) > 0) | positions),
+    ]
+    missing = pl.lit(None, pl.String)
+    for name, present in reversed(checks):
+        missing = pl.when(~present).then(pl.lit(name)).otherwise(missing)
+    return missing
+
+
+def _misaligned() -> pl.Expr:
+    """Why the series are not one clock (unequal lengths, non-finite, time not increasing)."""
+    n = pl.col("timestamp").list.len()
+    unequal = pl.any_horizontal(
+        pl.col(s).is_not_null() & (pl.col(s).list.len() != n) for s in SERIES[1:]
+    )
+    finite = pl.all_horizontal(
+        pl.col(s).list.eval(pl.element().is_finite().all()).list.first().fill_null(True)
+        for s in SERIES[1:]
+    )
+    increasing = pl.col("timestamp").list.eval(pl.element().diff().min() > 0).list.first()
+    return (
+        pl.when(unequal)
+        .then(pl.lit("series lengths differ"))
+        .when(~finite)
+        .then(pl.lit("non-finite values"))
+        .when(~increasing.fill_null(True))
+        .then(pl.lit("timestamps not strictly increasing"))
+    )
+
+
+def row_measures(config: GateConfig) -> list[pl.Expr]:
+    """Per workout: what gates 1-5 (and gate 6's altitude) look at."""
+    hr = pl.col("heart_rate")
+    invalid = (pl.element() < config.hr_min) | (pl.element() > config.hr_max) | pl.element().is_null()
+    return [
+        _first_missing().alias("missing"),
+        _misaligned().alias("misaligned"),
+        pl.col("timestamp").list.len().alias("samples"),
+        (pl.col("timestamp").list.last() - pl.col("timestamp").list.first()).alias("duration_s"),
+        hr.list.eval(invalid.mean()).list.first().alias("invalid_hr_share"),
+        pl.col("altitude").list.min().alias("altitude_min"),
+        pl.col("altitude").list.max().alias("altitude_max"),
+    ]
+
+
+def null_list_like(column: str, dtype: pl.DataType) -> pl.Expr:
+    """`column`, or a list of nulls as long as the timestamps when it is missing (so that all
+    series explode together)."""
+    nulls = pl.col("timestamp").list.eval(pl.when(False).then(pl.element()))
+    return pl.coalesce(pl.col(column), nulls.cast(dtype)).alias(column)
+
+
+def step_columns(config: GateConfig) -> list[pl.Expr]:
+    """Per-step geometry on the exploded frame (one row per step, `row` = workout)."""
+    k = config.speed_window_steps
+    t = pl.col("timestamp")
+    step_m = haversine_m("latitude", "longitude").over("row")
+    elapsed = (t - t.shift(k).fill_null(t.first())).over("row")
+    covered = step_m.fill_null(0).rolling_sum(k, min_samples=1).over("row")
+    derived = pl.when(elapsed > 0).then(covered / elapsed * 3.6)
+    return [
+        t.diff().over("row").alias("dt"),
+        step_m.alias("step_m"),
+        pl.coalesce(pl.col("speed"), derived.cast(pl.Float32)).alias("speed"),
+    ]
+
+
+def step_aggregates(config: GateConfig) -> list[pl.Expr]:
+    """Per workout, from the step columns: what gates 6-7 look at."""
+    smoothed = pl.col("speed").rolling_mean(config.speed_window_steps, min_samples=1)
+    return [
+        smoothed.max().alias("speed_max"),
+        pl.col("speed").min().alias("speed_min"),
+        (pl.col("step_m") / pl.col("dt") * 3.6).max().alias("implied_max_kmh"),
+        pl.col("dt").max().alias("gap_max_s"),
+        (pl.col("step_m") > 0).mean().alias("moving_share"),
+    ]

@@ -1,0 +1,155 @@
+"""Gate a batch of unified workouts: clean rows (with speed completed) and rejected rows (with
+the first gate failed, the measured value and a reason). Pure polars, no per-workout loops."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from assets.gates import (
+    GATES,
+    SERIES,
+    GateConfig,
+    null_list_like,
+    row_measures,
+    step_aggregates,
+    step_columns,
+)
+
+REJECTED_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "workout_id": pl.String,
+        "user_id": pl.String,
+        "gate": pl.String,
+        "gate_number": pl.Int8,
+        "measured": pl.Float64,
+        "reason": pl.String,
+    }
+)
+
+
+def _rule(failed: pl.Expr, measured: pl.Expr, reason: pl.Expr) -> tuple[pl.Expr, ...]:
+    return failed.fill_null(False), measured.cast(pl.Float64), reason
+
+
+def early_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
+    """Gates 1-5, on row measures."""
+    col = pl.col
+    return {
+        "sport": _rule(
+            col("sport").ne_missing(c.sport), pl.lit(None), pl.format("sport is '{}'", "sport")
+        ),
+        "required": _rule(
+            col("missing").is_not_null(), pl.lit(None), pl.format("{} missing", "missing")
+        ),
+        "aligned": _rule(col("misaligned").is_not_null(), pl.lit(None), col("misaligned")),
+        "size": _rule(
+            (col("samples") < c.min_samples) | (col("duration_s") < c.min_duration_s),
+            col("samples"),
+            pl.format("{} samples over {} s", "samples", "duration_s"),
+        ),
+        "heart_rate": _rule(
+            col("invalid_hr_share") > c.max_invalid_hr_share,
+            col("invalid_hr_share"),
+            pl.format(
+                "{} of heart-rate samples missing or outside {}-{} bpm",
+                col("invalid_hr_share").round(3),
+                pl.lit(c.hr_min),
+                pl.lit(c.hr_max),
+            ),
+        ),
+    }
+
+
+def late_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
+    """Gates 6-7, on step aggregates."""
+    col = pl.col
+    altitude = (col("altitude_min") < c.altitude_min_m) | (col("altitude_max") > c.altitude_max_m)
+    speed = (col("speed_max") > c.speed_max_kmh) | (col("speed_min") < 0)
+    teleport = col("implied_max_kmh") > c.teleport_kmh
+    no_gps = col("moving_share").is_null()
+    return {
+        "speed_altitude": _rule(
+            altitude | speed | teleport,
+            pl.when(altitude)
+            .then(pl.when(col("altitude_min") < c.altitude_min_m).then("altitude_min"))
+            .otherwise(pl.when(speed).then("speed_max").otherwise("implied_max_kmh"))
+            .fill_null(col("altitude_max")),
+            pl.when(altitude)
+            .then(pl.format("altitude {}..{} m", "altitude_min", "altitude_max"))
+            .when(speed)
+            .then(pl.format("smoothed speed {}..{} km/h", "speed_min", "speed_max"))
+            .otherwise(pl.format("position jump at {} km/h", col("implied_max_kmh").round(1))),
+        ),
+        "gps": _rule(
+            no_gps | (col("moving_share") < c.min_moving_share) | (col("gap_max_s") > c.max_gap_s),
+            pl.when(no_gps | (col("moving_share") < c.min_moving_share))
+            .then(col("moving_share").fill_null(0))
+            .otherwise("gap_max_s"),
+            pl.when(no_gps)
+            .then(pl.lit("no GPS positions"))
+            .when(col("moving_share") < c.min_moving_share)
+            .then(pl.format("GPS stuck: position changed on {} of steps", "moving_share"))
+            .otherwise(pl.format("gap of {} s", "gap_max_s")),
+        ),
+    }
+
+
+def _first_failure(frame: pl.DataFrame, rules: dict[str, tuple[pl.Expr, ...]]) -> pl.DataFrame:
+    """Add gate, gate_number, measured and reason for the first rule each row fails."""
+    gate = gate_number = measured = reason = pl.lit(None)
+    for name, (failed, value, why) in reversed(rules.items()):
+        gate = pl.when(failed).then(pl.lit(name)).otherwise(gate)
+        gate_number = pl.when(failed).then(pl.lit(GATES.index(name) + 1)).otherwise(gate_number)
+        measured = pl.when(failed).then(value).otherwise(measured)
+        reason = pl.when(failed).then(why).otherwise(reason)
+    return frame.with_columns(
+        gate=gate.cast(pl.String),
+        gate_number=gate_number.cast(pl.Int8),
+        measured=measured.cast(pl.Float64),
+        reason=reason.cast(pl.String),
+    )
+
+
+def gate_batch(
+    workouts: pl.DataFrame, config: GateConfig | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """(clean workouts + speed_source, rejected rows) for a batch of unified workouts."""
+    config = config or GateConfig()
+    columns = workouts.columns
+    measured = _first_failure(
+        workouts.with_row_index("row").with_columns(row_measures(config)), early_rules(config)
+    )
+    survivors = measured.filter(pl.col("gate").is_null()).drop(
+        "gate", "gate_number", "measured", "reason"
+    )
+    speed_source = (
+        pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
+    )
+    steps = (
+        survivors.select(
+            "row", *(null_list_like(s, workouts.schema[s]) for s in SERIES)
+        )
+        .explode(*SERIES)
+        .with_columns(step_columns(config))
+    )
+    per_workout = steps.group_by("row").agg(
+        *step_aggregates(config), pl.col("speed").alias("speed_completed")
+    )
+    late = _first_failure(
+        survivors.with_columns(speed_source=speed_source).join(per_workout, on="row"),
+        late_rules(config),
+    )
+    clean = (
+        late.filter(pl.col("gate").is_null())
+        .sort("row")
+        .with_columns(speed=pl.col("speed_completed"))
+        .select(*columns, "speed_source")
+    )
+    rejected = pl.concat(
+        [
+            measured.filter(pl.col("gate").is_not_null()).select(REJECTED_SCHEMA.names()),
+            late.filter(pl.col("gate").is_not_null()).select(REJECTED_SCHEMA.names()),
+        ]
+    ).cast(dict(REJECTED_SCHEMA))
+    return clean, rejected
