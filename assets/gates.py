@@ -27,7 +27,8 @@ class GateConfig:
     min_duration_s: float = 300.0
     hr_min: float = 30.0
     hr_max: float = 230.0
-    max_invalid_hr_share: float = 0.1
+    max_invalid_hr_share: float = 0.1  # of all samples, outside hr_min..hr_max
+    min_hr_coverage: float = 0.5  # share of steps with a heart rate (Apple gaps stay null)
     speed_max_kmh: float = 25.0  # after trailing smoothing
     speed_window_steps: int = 5
     altitude_min_m: float = -500.0
@@ -78,13 +79,15 @@ def _misaligned() -> pl.Expr:
 def row_measures(config: GateConfig) -> list[pl.Expr]:
     """Per workout: what gates 1-5 (and gate 6's altitude) look at."""
     hr = pl.col("heart_rate")
-    invalid = (pl.element() < config.hr_min) | (pl.element() > config.hr_max) | pl.element().is_null()
+    outside = (pl.element() < config.hr_min) | (pl.element() > config.hr_max)
+    invalid = outside.fill_null(False)  # a missing value is a gap (coverage), not an invalid one
     return [
         _first_missing().alias("missing"),
         _misaligned().alias("misaligned"),
         pl.col("timestamp").list.len().alias("samples"),
         (pl.col("timestamp").list.last() - pl.col("timestamp").list.first()).alias("duration_s"),
         hr.list.eval(invalid.mean()).list.first().alias("invalid_hr_share"),
+        hr.list.eval(pl.element().is_not_null().mean()).list.first().alias("hr_coverage"),
         pl.col("altitude").list.min().alias("altitude_min"),
         pl.col("altitude").list.max().alias("altitude_max"),
     ]
@@ -117,7 +120,7 @@ def step_aggregates(config: GateConfig) -> list[pl.Expr]:
     smoothed = pl.col("speed").rolling_mean(config.speed_window_steps, min_samples=1)
     return [
         smoothed.max().alias("speed_max"),
-        pl.col("speed").min().alias("speed_min"),
+        smoothed.min().alias("speed_min"),
         (pl.col("step_m") / pl.col("dt") * 3.6).max().alias("implied_max_kmh"),
         pl.col("dt").max().alias("gap_max_s"),
         (pl.col("step_m") > 0).mean().alias("moving_share"),

@@ -15,6 +15,7 @@ from assets.gates import (
     step_columns,
 )
 
+SPEED_ROUNDING_KMH = 1e-6  # float noise around a standstill is not a negative speed
 REJECTED_SCHEMA = pl.Schema(
     {
         "source": pl.String,
@@ -49,14 +50,21 @@ def early_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
             pl.format("{} samples over {} s", "samples", "duration_s"),
         ),
         "heart_rate": _rule(
-            col("invalid_hr_share") > c.max_invalid_hr_share,
-            col("invalid_hr_share"),
-            pl.format(
-                "{} of heart-rate samples missing or outside {}-{} bpm",
-                col("invalid_hr_share").round(3),
-                pl.lit(c.hr_min),
-                pl.lit(c.hr_max),
-            ),
+            (col("invalid_hr_share") > c.max_invalid_hr_share)
+            | (col("hr_coverage") < c.min_hr_coverage),
+            pl.when(col("invalid_hr_share") > c.max_invalid_hr_share)
+            .then("invalid_hr_share")
+            .otherwise("hr_coverage"),
+            pl.when(col("invalid_hr_share") > c.max_invalid_hr_share)
+            .then(
+                pl.format(
+                    "{} of heart-rate samples outside {}-{} bpm",
+                    col("invalid_hr_share").round(3),
+                    pl.lit(c.hr_min),
+                    pl.lit(c.hr_max),
+                )
+            )
+            .otherwise(pl.format("heart rate on only {} of steps", col("hr_coverage").round(3))),
         ),
     }
 
@@ -65,7 +73,7 @@ def late_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
     """Gates 6-7, on step aggregates."""
     col = pl.col
     altitude = (col("altitude_min") < c.altitude_min_m) | (col("altitude_max") > c.altitude_max_m)
-    speed = (col("speed_max") > c.speed_max_kmh) | (col("speed_min") < 0)
+    speed = (col("speed_max") > c.speed_max_kmh) | (col("speed_min") < -SPEED_ROUNDING_KMH)
     teleport = col("implied_max_kmh") > c.teleport_kmh
     no_gps = col("moving_share").is_null()
     return {
@@ -127,9 +135,7 @@ def gate_batch(
         pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
     )
     steps = (
-        survivors.select(
-            "row", *(null_list_like(s, workouts.schema[s]) for s in SERIES)
-        )
+        survivors.select("row", *(null_list_like(s, workouts.schema[s]) for s in SERIES))
         .explode(*SERIES)
         .with_columns(step_columns(config))
     )

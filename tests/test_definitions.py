@@ -23,6 +23,9 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "apple_route_quarantine",
         "apple_running_workouts",
         "apple_alignment",
+        "workouts_clean",
+        "workouts_rejected",
+        "quality_funnel",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
@@ -37,6 +40,10 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "apple_running_workouts_schema",
         "apple_routes_accounted",
         "apple_runs_accounted",
+        "workouts_clean_schema",
+        "workouts_rejected_schema",
+        "workouts_accounted",
+        "funnel_within_bounds",
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
     assert defs.resolve_job_def("apple_health_ingestion") is not None

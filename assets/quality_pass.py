@@ -1,0 +1,78 @@
+"""One streaming pass of every source's workouts through the gates, batch by batch, so memory
+stays bounded by the batch: clean rows stream out, rejected rows and counts are kept aside."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator
+
+import polars as pl
+
+from assets.gates import GATES, GateConfig
+from assets.gating import REJECTED_SCHEMA, gate_batch
+from assets.streaming import streamed
+from schemas.tables import polars_schema
+from schemas.workouts import CleanWorkouts
+
+BATCH_ROWS = 2048
+
+
+def funnel_table(entered: dict[str, int], rejected: pl.DataFrame) -> pl.DataFrame:
+    """Per source and gate, in order: workouts entering, rejected there, and leaving."""
+    gates = pl.DataFrame({"gate_number": range(1, len(GATES) + 1), "gate": GATES}).cast(
+        {"gate_number": pl.Int8}
+    )
+    counts = rejected.group_by("source", "gate_number").agg(rejected=pl.len().cast(pl.Int64))
+    grid = pl.DataFrame({"source": list(entered), "entered": list(entered.values())}).join(
+        gates, how="cross"
+    )
+    return (
+        grid.join(counts, on=["source", "gate_number"], how="left")
+        .with_columns(pl.col("rejected").fill_null(0))
+        .sort("source", "gate_number")
+        .with_columns(
+            entering=pl.col("entered")
+            - pl.col("rejected").cum_sum().over("source")
+            + pl.col("rejected"),
+        )
+        .select(
+            "source",
+            "gate_number",
+            "gate",
+            "entering",
+            "rejected",
+            leaving=pl.col("entering") - pl.col("rejected"),
+        )
+    )
+
+
+class GatePass:
+    """Sink `clean`, then read `rejected`, `entered` (rows per source) and `funnel`."""
+
+    def __init__(
+        self,
+        sources: dict[str, pl.LazyFrame],
+        config: GateConfig | None = None,
+        batch_rows: int = BATCH_ROWS,
+    ):
+        self.sources, self.config, self.batch_rows = sources, config or GateConfig(), batch_rows
+        self._rejected: list[pl.DataFrame] = []
+        self.entered: Counter = Counter()
+        self.clean = streamed(self._clean, polars_schema(CleanWorkouts), "quality gates")
+
+    def _clean(self) -> Iterator[pl.DataFrame]:
+        self._rejected, self.entered = [], Counter(dict.fromkeys(self.sources, 0))
+        for name, workouts in self.sources.items():
+            for batch in workouts.collect_batches(chunk_size=self.batch_rows):
+                self.entered[name] += batch.height
+                clean, rejected = gate_batch(batch, self.config)
+                self._rejected.append(rejected)
+                yield clean
+
+    @property
+    def rejected(self) -> pl.DataFrame:
+        return pl.concat([REJECTED_SCHEMA.to_frame(), *self._rejected])
+
+    @property
+    def funnel(self) -> pl.DataFrame:
+        return funnel_table(dict(self.entered), self.rejected)

@@ -1,0 +1,87 @@
+"""Benchmark: quality gating of a FitRec-sized set (250,000 simulated workouts by default).
+
+Generates the workouts with the simulator, ingests them to the bronze parquet table, then gates
+them (all seven gates, speed derivation included) in a fresh process that reports its own wall
+time and peak RSS, writing `workouts_clean` and `workouts_rejected` as the assets do.
+Targets (2 cores): gating >= 5,000 workouts/s (under a minute for 250,000), peak RSS < 4 GB.
+"""
+
+import argparse
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from benchlib import peak_rss_mb, run_child
+
+TARGET_PER_S, TARGET_RSS_MB = 5000.0, 4000.0
+PER_USER = 50
+
+
+def child_gate(bronze: str, out_dir: str) -> dict:
+    import polars as pl
+
+    from assets.quality_pass import GatePass
+    from assets.unify import fitrec_unified
+
+    out = Path(out_dir)
+    start = time.perf_counter()
+    gates = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
+    gates.clean.sink_parquet(out / "workouts_clean.parquet", row_group_size=1024)
+    gates.rejected.write_parquet(out / "workouts_rejected.parquet")
+    seconds = time.perf_counter() - start
+    funnel = gates.funnel
+    return {
+        "seconds": seconds,
+        "workouts": int(funnel["entering"][0]),
+        "clean": int(funnel["leaving"][-1]),
+        "runs": int(funnel["leaving"][0]),
+        "peak_rss_mb": peak_rss_mb(),
+    }
+
+
+def main() -> None:
+    import json
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workouts", type=int, default=250_000)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--child", nargs=2, metavar=("BRONZE", "OUT_DIR"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(child_gate(*args.child)))
+        return
+
+    from assets.fitrec_stream import ingest_fitrec_file
+    from simulator import write_fitrec
+
+    work = Path(tempfile.mkdtemp(prefix="bench-gate-"))
+    try:
+        raw, bronze = work / "endomondo.json", work / "fitrec_workouts.parquet"
+        start = time.perf_counter()
+        write_fitrec(
+            raw, users=max(args.workouts // PER_USER, 1), workouts_per_user=PER_USER, seed=args.seed
+        )
+        print(f"generated {raw.stat().st_size / 1e9:.1f} GB in {time.perf_counter() - start:.0f} s")
+        start = time.perf_counter()
+        ingest_fitrec_file(raw, bronze, work / "quarantine.parquet")
+        raw.unlink()
+        print(f"ingested to bronze in {time.perf_counter() - start:.0f} s")
+        gated = run_child(__file__, str(bronze), str(work))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    per_s = gated["workouts"] / gated["seconds"]
+    print(
+        f"gated {gated['workouts']} workouts ({gated['runs']} runs, {gated['clean']} clean) in "
+        f"{gated['seconds']:.1f} s: {per_s:.0f} workouts/s, peak RSS {gated['peak_rss_mb']:.0f} MB"
+    )
+    met = per_s >= TARGET_PER_S and gated["peak_rss_mb"] < TARGET_RSS_MB
+    print(
+        f"BENCH gate workouts={gated['workouts']} seconds={gated['seconds']:.1f} "
+        f"workouts_per_s={per_s:.0f} runs={gated['runs']} clean={gated['clean']} "
+        f"peak_rss_mb={gated['peak_rss_mb']:.0f} target_met={str(met).lower()}"
+    )
+
+
+if __name__ == "__main__":
+    main()

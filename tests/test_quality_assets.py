@@ -1,0 +1,87 @@
+"""Graph test: the quality assets on bronze tables already in a temp lake."""
+
+from pathlib import Path
+
+import dagster as dg
+import polars as pl
+from conftest import fitrec_line
+from test_gates import workout
+
+from assets.fitrec_stream import FitrecPass
+from assets.quality import quality_assets, quality_checks
+from assets.unify import UNIFIED
+from pipelines.resources import lake_resources
+
+UPSTREAM = [dg.AssetSpec("fitrec_workouts"), dg.AssetSpec("apple_running_workouts")]
+
+
+def write_bronze(lake: Path, tmp_path: Path) -> None:
+    """Three FitRec runs whose fixture speed climbs to 65 km/h, a bike ride, and three Apple
+    runs of which one has an implausible heart rate."""
+    raw = tmp_path / "fitrec.json"
+    lines = [fitrec_line(100 + i, n=60) for i in range(3)] + [fitrec_line(200, sport="bike")]
+    raw.write_text("\n".join(lines) + "\n")
+    FitrecPass(raw).workouts.sink_parquet(lake / "fitrec_workouts.parquet")
+    apple = [workout(f"anna/{i}", source="apple_health") for i in range(2)]
+    apple.append(workout("anna/hot", source="apple_health", heart_rate=[250.0] * 60))
+    pl.DataFrame(apple, schema=dict(UNIFIED)).write_parquet(lake / "apple_running_workouts.parquet")
+
+
+def gate_lake(lake: Path, max_rejected_share: float) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [*UPSTREAM, *quality_assets, *quality_checks],
+        resources=lake_resources(str(lake)),
+        run_config={
+            "ops": {"quality_gates": {"config": {"max_rejected_share": max_rejected_share}}}
+        },
+        raise_on_error=False,
+    )
+
+
+def test_gates_over_both_sources_account_for_every_workout(lake: Path, tmp_path: Path):
+    write_bronze(lake, tmp_path)
+
+    result = gate_lake(lake, max_rejected_share=1.0)
+
+    assert result.success
+    checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
+    assert checks == {
+        "workouts_clean_schema": True,
+        "workouts_rejected_schema": True,
+        "workouts_accounted": True,
+        "funnel_within_bounds": True,
+    }
+    clean = pl.read_parquet(lake / "workouts_clean.parquet")
+    assert clean.select("source", "workout_id").rows() == [
+        ("apple_health", "anna/0"),
+        ("apple_health", "anna/1"),
+    ]
+    rejected = pl.read_parquet(lake / "workouts_rejected.parquet")
+    assert rejected.select("source", "workout_id", "gate").sort("workout_id").rows() == [
+        ("fitrec", "100", "speed_altitude"),
+        ("fitrec", "101", "speed_altitude"),
+        ("fitrec", "102", "speed_altitude"),
+        ("fitrec", "200", "sport"),
+        ("apple_health", "anna/hot", "heart_rate"),
+    ]
+    funnel = pl.read_parquet(lake / "quality_funnel.parquet")
+    assert funnel.filter(pl.col("gate") == "gps").select("source", "leaving").sort(
+        "source"
+    ).rows() == [
+        ("apple_health", 2),
+        ("fitrec", 0),
+    ]
+    metadata = result.asset_materializations_for_node("quality_gates")
+    keys = {k for m in metadata for k in m.metadata}
+    assert {"fitrec_rejected_sport", "apple_health_clean", "funnel"} <= keys
+
+
+def test_funnel_alarm_blocks_when_a_source_loses_too_many_runs(lake: Path, tmp_path: Path):
+    write_bronze(lake, tmp_path)
+    result = gate_lake(lake, max_rejected_share=0.5)  # every FitRec run is rejected
+    assert not result.success
+    alarm = [
+        c for c in result.get_asset_check_evaluations() if c.check_name == "funnel_within_bounds"
+    ]
+    assert [c.passed for c in alarm] == [False]
+    assert alarm[0].metadata["fitrec_runs_rejected_share"].value == 1.0
