@@ -41,3 +41,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_fitrec.py
 	$(BIN)/python bench/ingest_apple.py
 	$(BIN)/python bench/apple_alignment.py
+	$(BIN)/python bench/gate.py
