@@ -1,0 +1,99 @@
+"""Benchmark: precision and recall of each heart-rate artifact detector against the simulator's
+log of what it injected, on a simulated FitRec set (>= 5,000 workouts).
+
+A detection counts as true when a logged artifact of the same kind overlaps it; recall is the
+share of logged artifacts that some detection of their kind overlaps.
+Targets: precision and recall >= 0.9 for offset, spike and flatline; >= 0.8 for cadence_lock.
+"""
+
+import argparse
+import shutil
+import tempfile
+from pathlib import Path
+
+import polars as pl
+
+TARGETS = {"offset": 0.9, "spike": 0.9, "flatline": 0.9, "cadence_lock": 0.8}
+
+
+def overlaps(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    """found/truth: workout_id, kind, start, end -> pairs of the same kind that overlap."""
+    return (
+        found.with_row_index("f")
+        .join(truth.with_row_index("t"), on=["workout_id", "kind"], suffix="_t")
+        .filter((pl.col("start") < pl.col("end_t")) & (pl.col("start_t") < pl.col("end")))
+    )
+
+
+def scores(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
+    pairs = overlaps(found, truth)
+    hit_found = pairs.select("f").unique().with_columns(tp=pl.lit(True))
+    hit_truth = pairs.select("t").unique().with_columns(tp=pl.lit(True))
+    precision = (
+        found.with_row_index("f")
+        .join(hit_found, on="f", how="left")
+        .group_by("kind")
+        .agg(detected=pl.len(), precision=pl.col("tp").fill_null(False).mean())
+    )
+    recall = (
+        truth.with_row_index("t")
+        .join(hit_truth, on="t", how="left")
+        .group_by("kind")
+        .agg(logged=pl.len(), recall=pl.col("tp").fill_null(False).mean())
+    )
+    return recall.join(precision, on="kind", how="full", coalesce=True).sort("kind")
+
+
+def main() -> None:
+    from assets.artifacts import detect
+    from assets.fitrec_stream import ingest_fitrec_file
+    from simulator import truth_dir_for, write_fitrec
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--workouts", type=int, default=6000)
+    parser.add_argument("--seed", type=int, default=11)
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-artifacts-"))
+    try:
+        raw = work / "endomondo.json"
+        write_fitrec(raw, users=args.workouts // 20, workouts_per_user=20, seed=args.seed)
+        ingest_fitrec_file(raw, work / "bronze.parquet", work / "quarantine.parquet")
+        truth = pl.read_parquet(truth_dir_for(raw) / "artifacts.parquet").select(
+            "workout_id", "kind", start="start_index", end="end_index"
+        )
+        bronze = pl.read_parquet(
+            work / "bronze.parquet", columns=["workout_id", "heart_rate", "speed"]
+        )
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    steps = (
+        bronze.with_row_index("row")
+        .select(
+            "row", "workout_id", hr="heart_rate", i=pl.int_ranges(pl.col("heart_rate").list.len())
+        )
+        .explode("hr", "i")
+        .with_columns(pl.col("hr").cast(pl.Float64))
+    )
+    found = detect(steps).join(bronze.with_row_index("row").select("row", "workout_id"), on="row")
+    table = scores(
+        found.select("workout_id", "kind", "start", "end"),
+        truth.cast({"start": pl.Int64, "end": pl.Int64}),
+    )
+    with pl.Config(tbl_rows=20):
+        print(table)
+    met = all(
+        (row["precision"] or 0) >= goal and (row["recall"] or 0) >= goal
+        for kind, goal in TARGETS.items()
+        for row in table.filter(pl.col("kind") == kind).iter_rows(named=True)
+    ) and set(TARGETS) <= set(table["kind"])
+    figures = " ".join(
+        f"{r['kind']}_p={r['precision'] or 0:.2f} {r['kind']}_r={r['recall'] or 0:.2f}"
+        for r in table.iter_rows(named=True)
+    )
+    print(
+        f"BENCH artifact_detectors workouts={bronze.height} {figures} target_met={str(met).lower()}"
+    )
+
+
+if __name__ == "__main__":
+    main()
