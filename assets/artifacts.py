@@ -1,7 +1,7 @@
 """Heart-rate sensor artifacts: detected as segments, repaired by masking or shifting.
 
 Detectors work on the long frame of a batch (one row per step: `row` = workout, `i` = step,
-`hr`, `speed`). They flag, they never reject: gate 5 then judges the repaired heart rate.
+`heart_rate`, `speed`). They flag, they never reject: gate 5 then judges the repaired heart rate.
 Detection is offline quality control of the target, so a detector may look at samples on both
 sides of a step; nothing here becomes a model input.
 
@@ -20,8 +20,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from schemas.workouts import ARTIFACT_KINDS
+
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
-KINDS = ("out_of_range", "dropout", "flatline", "spike", "cadence_lock", "offset")
+KINDS = tuple(ARTIFACT_KINDS)
 SEGMENTS = pl.Schema(
     {
         "row": pl.UInt32,
@@ -54,11 +56,15 @@ def _segments(
 ) -> pl.DataFrame:
     """Runs of consecutive flagged steps within each workout, as segments [start, end)."""
     runs = (
-        steps.select("row", "i", "hr", flag=flag.fill_null(False))
+        steps.select("row", "i", "heart_rate", flag=flag.fill_null(False))
         .with_columns(run=pl.col("flag").rle_id().over("row"))
         .filter("flag")
         .group_by("row", "run")
-        .agg(start=pl.col("i").min(), end=pl.col("i").max() + 1, magnitude=pl.col("hr").mean())
+        .agg(
+            start=pl.col("i").min(),
+            end=pl.col("i").max() + 1,
+            magnitude=pl.col("heart_rate").mean(),
+        )
         .filter((pl.col("end") - pl.col("start")).is_between(min_steps, max_steps or 1 << 30))
     )
     return runs.select(
@@ -69,7 +75,7 @@ def _segments(
 def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.DataFrame:
     """Artifact segments (row, kind, start, end, magnitude) in a long frame of steps."""
     c = config or ArtifactConfig()
-    hr = pl.col("hr")
+    hr = pl.col("heart_rate")
     invalid = (hr < c.hr_min) | (hr > c.hr_max)
     valid = pl.when(~invalid).then(hr)
     median = valid.rolling_median(c.spike_window, center=True, min_samples=1).over("row")
@@ -89,16 +95,16 @@ def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFram
     after them. Only upward: electrical interference reads high, while short dips are the heart
     slowing at a stop. A run at either end of a workout cannot be told from a start or a finish."""
     candidates = _segments(steps, far, "spike", 1, c.spike_max_steps)
-    values = steps.select("row", "i", "hr")
-    before = values.rename({"i": "start", "hr": "before"}).with_columns(pl.col("start") + 1)
-    after = values.rename({"i": "end", "hr": "after"})
+    values = steps.select("row", "i", "heart_rate")
+    before = values.rename({"i": "start", "heart_rate": "before"}).with_columns(pl.col("start") + 1)
+    after = values.rename({"i": "end", "heart_rate": "after"})
     bounded = candidates.join(before, on=["row", "start"]).join(after, on=["row", "end"])
     above = pl.col("magnitude") - pl.max_horizontal("before", "after")
     return bounded.filter(above > SPIKE_EDGE_SHARE * c.spike_bpm).select(SEGMENTS.names())
 
 
 def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
-    """Mask every flagged step (`hr` becomes null there); offsets are shifted back instead."""
+    """Mask every flagged step (heart rate becomes null there)."""
     masked = (
         segments.filter(pl.col("kind") != "offset")
         .select("row", i=pl.int_ranges("start", "end"))
@@ -107,6 +113,6 @@ def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     )
     return (
         steps.join(masked.with_columns(masked=pl.lit(True)), on=["row", "i"], how="left")
-        .with_columns(hr=pl.when(pl.col("masked")).then(None).otherwise(pl.col("hr")))
+        .with_columns(heart_rate=pl.when(pl.col("masked")).then(None).otherwise("heart_rate"))
         .drop("masked")
     )

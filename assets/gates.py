@@ -8,10 +8,11 @@ missing from the source is derived from positions with a trailing window (never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import polars as pl
 
+from assets.artifacts import ArtifactConfig
 from assets.geo import haversine_m
 
 GATES = ("sport", "required", "aligned", "size", "heart_rate", "speed_altitude", "gps")
@@ -25,10 +26,9 @@ class GateConfig:
     sport: str = "run"
     min_samples: int = 50
     min_duration_s: float = 300.0
-    hr_min: float = 30.0
-    hr_max: float = 230.0
-    max_invalid_hr_share: float = 0.1  # of all samples, outside hr_min..hr_max
-    min_hr_coverage: float = 0.5  # share of steps with a heart rate (Apple gaps stay null)
+    # steps without a usable heart rate after repair: gaps, values outside the artifact
+    # config's 30-230 bpm, and every other masked artifact
+    max_unusable_hr_share: float = 0.5
     speed_max_kmh: float = 25.0  # after trailing smoothing
     speed_window_steps: int = 5
     altitude_min_m: float = -500.0
@@ -36,6 +36,7 @@ class GateConfig:
     teleport_kmh: float = 100.0  # implied speed between two fixes that no runner reaches
     max_gap_s: float = 300.0
     min_moving_share: float = 0.2  # steps whose position changed; below this GPS is stuck
+    artifacts: ArtifactConfig = field(default_factory=ArtifactConfig)
 
 
 def _first_missing() -> pl.Expr:
@@ -77,17 +78,12 @@ def _misaligned() -> pl.Expr:
 
 
 def row_measures(config: GateConfig) -> list[pl.Expr]:
-    """Per workout: what gates 1-5 (and gate 6's altitude) look at."""
-    hr = pl.col("heart_rate")
-    outside = (pl.element() < config.hr_min) | (pl.element() > config.hr_max)
-    invalid = outside.fill_null(False)  # a missing value is a gap (coverage), not an invalid one
+    """Per workout: what gates 1-4 (and gate 6's altitude) look at."""
     return [
         _first_missing().alias("missing"),
         _misaligned().alias("misaligned"),
         pl.col("timestamp").list.len().alias("samples"),
         (pl.col("timestamp").list.last() - pl.col("timestamp").list.first()).alias("duration_s"),
-        hr.list.eval(invalid.mean()).list.first().alias("invalid_hr_share"),
-        hr.list.eval(pl.element().is_not_null().mean()).list.first().alias("hr_coverage"),
         pl.col("altitude").list.min().alias("altitude_min"),
         pl.col("altitude").list.max().alias("altitude_max"),
     ]
@@ -109,6 +105,7 @@ def step_columns(config: GateConfig) -> list[pl.Expr]:
     covered = step_m.fill_null(0).rolling_sum(k, min_samples=1).over("row")
     derived = pl.when(elapsed > 0).then(covered / elapsed * 3.6)
     return [
+        pl.int_range(pl.len()).over("row").alias("i"),
         t.diff().over("row").alias("dt"),
         step_m.alias("step_m"),
         pl.coalesce(pl.col("speed"), derived.cast(pl.Float32)).alias("speed"),
@@ -116,9 +113,10 @@ def step_columns(config: GateConfig) -> list[pl.Expr]:
 
 
 def step_aggregates(config: GateConfig) -> list[pl.Expr]:
-    """Per workout, from the step columns: what gates 6-7 look at."""
+    """Per workout, from the step columns and repaired heart rate: what gates 5-7 look at."""
     smoothed = pl.col("speed").rolling_mean(config.speed_window_steps, min_samples=1)
     return [
+        pl.col("heart_rate").is_null().mean().alias("unusable_hr_share"),
         smoothed.max().alias("speed_max"),
         smoothed.min().alias("speed_min"),
         (pl.col("step_m") / pl.col("dt") * 3.6).max().alias("implied_max_kmh"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from assets.artifacts import detect, repair
 from assets.gates import (
     GATES,
     SERIES,
@@ -34,7 +35,7 @@ def _rule(failed: pl.Expr, measured: pl.Expr, reason: pl.Expr) -> tuple[pl.Expr,
 
 
 def early_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
-    """Gates 1-5, on row measures."""
+    """Gates 1-4, on row measures."""
     col = pl.col
     return {
         "sport": _rule(
@@ -49,34 +50,25 @@ def early_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
             col("samples"),
             pl.format("{} samples over {} s", "samples", "duration_s"),
         ),
-        "heart_rate": _rule(
-            (col("invalid_hr_share") > c.max_invalid_hr_share)
-            | (col("hr_coverage") < c.min_hr_coverage),
-            pl.when(col("invalid_hr_share") > c.max_invalid_hr_share)
-            .then("invalid_hr_share")
-            .otherwise("hr_coverage"),
-            pl.when(col("invalid_hr_share") > c.max_invalid_hr_share)
-            .then(
-                pl.format(
-                    "{} of heart-rate samples outside {}-{} bpm",
-                    col("invalid_hr_share").round(3),
-                    pl.lit(c.hr_min),
-                    pl.lit(c.hr_max),
-                )
-            )
-            .otherwise(pl.format("heart rate on only {} of steps", col("hr_coverage").round(3))),
-        ),
     }
 
 
 def late_rules(c: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
-    """Gates 6-7, on step aggregates."""
+    """Gates 5-7, on step aggregates (heart rate after artifact repair)."""
     col = pl.col
     altitude = (col("altitude_min") < c.altitude_min_m) | (col("altitude_max") > c.altitude_max_m)
     speed = (col("speed_max") > c.speed_max_kmh) | (col("speed_min") < -SPEED_ROUNDING_KMH)
     teleport = col("implied_max_kmh") > c.teleport_kmh
     no_gps = col("moving_share").is_null()
     return {
+        "heart_rate": _rule(
+            col("unusable_hr_share") > c.max_unusable_hr_share,
+            col("unusable_hr_share"),
+            pl.format(
+                "heart rate unusable on {} of steps (missing, implausible or an artifact)",
+                col("unusable_hr_share").round(3),
+            ),
+        ),
         "speed_altitude": _rule(
             altitude | speed | teleport,
             pl.when(altitude)
@@ -119,10 +111,24 @@ def _first_failure(frame: pl.DataFrame, rules: dict[str, tuple[pl.Expr, ...]]) -
     )
 
 
+FLAG_SCHEMA = pl.Schema(
+    {
+        "source": pl.String,
+        "workout_id": pl.String,
+        "kind": pl.String,
+        "start": pl.Int64,
+        "end": pl.Int64,
+        "magnitude": pl.Float64,
+        "action": pl.String,
+    }
+)
+
+
 def gate_batch(
     workouts: pl.DataFrame, config: GateConfig | None = None
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """(clean workouts + speed_source, rejected rows) for a batch of unified workouts."""
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """(clean workouts + speed_source, rejected rows, artifact flags) for a batch of unified
+    workouts. Artifacts are detected and repaired on workouts past gate 4, before gate 5."""
     config = config or GateConfig()
     columns = workouts.columns
     measured = _first_failure(
@@ -139,8 +145,12 @@ def gate_batch(
         .explode(*SERIES)
         .with_columns(step_columns(config))
     )
+    found = detect(steps, config.artifacts)
+    steps = repair(steps, found)
     per_workout = steps.group_by("row").agg(
-        *step_aggregates(config), pl.col("speed").alias("speed_completed")
+        *step_aggregates(config),
+        pl.col("speed").alias("speed_completed"),
+        pl.col("heart_rate").alias("heart_rate_repaired"),
     )
     late = _first_failure(
         survivors.with_columns(speed_source=speed_source).join(per_workout, on="row"),
@@ -149,7 +159,7 @@ def gate_batch(
     clean = (
         late.filter(pl.col("gate").is_null())
         .sort("row")
-        .with_columns(speed=pl.col("speed_completed"))
+        .with_columns(speed=pl.col("speed_completed"), heart_rate=pl.col("heart_rate_repaired"))
         .select(*columns, "speed_source")
     )
     rejected = pl.concat(
@@ -158,4 +168,7 @@ def gate_batch(
             late.filter(pl.col("gate").is_not_null()).select(REJECTED_SCHEMA.names()),
         ]
     ).cast(dict(REJECTED_SCHEMA))
-    return clean, rejected
+    flags = found.join(survivors.select("row", "source", "workout_id"), on="row").select(
+        FLAG_SCHEMA.names()[:-1], action=pl.lit("masked")
+    )
+    return clean, rejected, flags.cast(dict(FLAG_SCHEMA))

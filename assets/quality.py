@@ -8,13 +8,14 @@ import dagster as dg
 import polars as pl
 import pydantic
 
+from assets.artifacts import KINDS
 from assets.gates import GateConfig
 from assets.markdown import markdown_table
 from assets.quality_pass import GatePass
 from assets.schema_checks import schema_check
 from assets.unify import fitrec_unified
 from pipelines.io_manager import ROW_GROUP_METADATA_KEY
-from schemas.workouts import CleanWorkouts, RejectedWorkouts
+from schemas.workouts import SOURCES, ArtifactFlags, CleanWorkouts, RejectedWorkouts
 
 GROUP = "quality"
 TABLE = {"polars", "parquet"}
@@ -26,7 +27,11 @@ GatingConfig = pydantic.create_model(
     "GatingConfig",
     __base__=dg.Config,
     max_rejected_share=(float, MAX_REJECTED_SHARE),
-    **{f.name: (_hints[f.name], f.default) for f in dataclasses.fields(GateConfig)},
+    **{
+        f.name: (_hints[f.name], f.default)
+        for f in dataclasses.fields(GateConfig)
+        if f.name != "artifacts"  # detector thresholds stay in code, measured by the bench
+    },
 )
 
 
@@ -39,6 +44,16 @@ def funnel_metadata(funnel: pl.DataFrame) -> dict:
     clean = funnel.filter(pl.col("gate_number") == pl.col("gate_number").max())
     kept = {f"{s}_clean": n for s, n in clean.select("source", "leaving").iter_rows()}
     return {**rejected, **kept, "funnel": dg.MetadataValue.md(markdown_table(funnel, 100))}
+
+
+def flag_counts(flags: pl.DataFrame) -> dict[str, int]:
+    """Artifacts flagged per source and detector, under stable keys."""
+    counts = dict(flags.group_by(pl.format("{}_flagged_{}", "source", "kind")).len().iter_rows())
+    return {
+        f"{source}_flagged_{kind}": counts.get(f"{source}_flagged_{kind}", 0)
+        for source in SOURCES
+        for kind in KINDS
+    }
 
 
 def runs_rejected_share(funnel: pl.DataFrame) -> pl.DataFrame:
@@ -73,6 +88,10 @@ def runs_rejected_share(funnel: pl.DataFrame) -> pl.DataFrame:
             description="Per source and gate: workouts entering, rejected and leaving.",
             kinds=TABLE,
         ),
+        "artifact_flags": dg.AssetOut(
+            description="Every heart-rate artifact found (kind, steps, magnitude) and the repair.",
+            kinds=TABLE,
+        ),
     },
 )
 def quality_gates(
@@ -92,11 +111,13 @@ def quality_gates(
         output_name="workouts_rejected",
         metadata={"rejected_by_gate": dg.MetadataValue.md(_by_gate(rejected))},
     )
+    flags = gates.flags
     yield dg.Output(
         funnel.with_columns(max_rejected_share=pl.lit(max_share)),
         output_name="quality_funnel",
-        metadata=funnel_metadata(funnel),
+        metadata={**funnel_metadata(funnel), **flag_counts(flags)},
     )
+    yield dg.Output(flags, output_name="artifact_flags", metadata=flag_counts(flags))
 
 
 def _by_gate(rejected: pl.DataFrame) -> str:
@@ -159,6 +180,7 @@ quality_assets = [quality_gates]
 quality_checks = [
     schema_check("workouts_clean", CleanWorkouts),
     schema_check("workouts_rejected", RejectedWorkouts),
+    schema_check("artifact_flags", ArtifactFlags),
     workouts_accounted,
     funnel_within_bounds,
 ]

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import polars as pl
 
 from assets.gates import GATES, GateConfig
-from assets.gating import REJECTED_SCHEMA, gate_batch
+from assets.gating import FLAG_SCHEMA, REJECTED_SCHEMA, gate_batch
 from assets.streaming import streamed
 from schemas.tables import polars_schema
 from schemas.workouts import CleanWorkouts
@@ -47,7 +47,7 @@ def funnel_table(entered: dict[str, int], rejected: pl.DataFrame) -> pl.DataFram
 
 
 class GatePass:
-    """Sink `clean`, then read `rejected`, `entered` (rows per source) and `funnel`."""
+    """Sink `clean`, then read `rejected`, `flags`, `entered` (rows per source) and `funnel`."""
 
     def __init__(
         self,
@@ -57,21 +57,28 @@ class GatePass:
     ):
         self.sources, self.config, self.batch_rows = sources, config or GateConfig(), batch_rows
         self._rejected: list[pl.DataFrame] = []
+        self._flags: list[pl.DataFrame] = []
         self.entered: Counter = Counter()
         self.clean = streamed(self._clean, polars_schema(CleanWorkouts), "quality gates")
 
     def _clean(self) -> Iterator[pl.DataFrame]:
-        self._rejected, self.entered = [], Counter(dict.fromkeys(self.sources, 0))
+        self._rejected, self._flags = [], []
+        self.entered = Counter(dict.fromkeys(self.sources, 0))
         for name, workouts in self.sources.items():
             for batch in workouts.collect_batches(chunk_size=self.batch_rows):
                 self.entered[name] += batch.height
-                clean, rejected = gate_batch(batch, self.config)
+                clean, rejected, flags = gate_batch(batch, self.config)
                 self._rejected.append(rejected)
+                self._flags.append(flags)
                 yield clean
 
     @property
     def rejected(self) -> pl.DataFrame:
         return pl.concat([REJECTED_SCHEMA.to_frame(), *self._rejected])
+
+    @property
+    def flags(self) -> pl.DataFrame:
+        return pl.concat([FLAG_SCHEMA.to_frame(), *self._flags])
 
     @property
     def funnel(self) -> pl.DataFrame:

@@ -7,6 +7,7 @@ import pandera.polars as pa
 import polars as pl
 
 SOURCES = ["fitrec", "apple_health"]
+ARTIFACT_KINDS = ["out_of_range", "dropout", "flatline", "spike", "cadence_lock", "offset"]
 
 
 class Workouts(pa.DataFrameModel):
@@ -46,6 +47,22 @@ class RejectedWorkouts(pa.DataFrameModel):
     gate_number: pl.Int8 = pa.Field(ge=1, le=7)
     measured: pl.Float64 = pa.Field(nullable=True)
     reason: pl.String
+
+    class Config:
+        strict = True
+        ordered = True
+
+
+class ArtifactFlags(pa.DataFrameModel):
+    """A heart-rate artifact found in a workout: steps [start, end) and what was done."""
+
+    source: pl.String = pa.Field(isin=SOURCES)
+    workout_id: pl.String
+    kind: pl.String = pa.Field(isin=ARTIFACT_KINDS)
+    start: pl.Int64 = pa.Field(ge=0)
+    end: pl.Int64 = pa.Field(ge=1)
+    magnitude: pl.Float64 = pa.Field(nullable=True)
+    action: pl.String = pa.Field(isin=["masked", "shifted"])
 
     class Config:
         strict = True

@@ -26,6 +26,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "workouts_clean",
         "workouts_rejected",
         "quality_funnel",
+        "artifact_flags",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
@@ -42,6 +43,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "apple_runs_accounted",
         "workouts_clean_schema",
         "workouts_rejected_schema",
+        "artifact_flags_schema",
         "workouts_accounted",
         "funnel_within_bounds",
     }

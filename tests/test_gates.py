@@ -16,7 +16,7 @@ M_PER_DEG = 111_195.0
 
 
 def workout(wid: str, n: int = 60, step: int = 8, kmh: float = 10.0, **changes) -> dict:
-    """A clean run: n fixes `step` s apart heading north at `kmh`, HR 140."""
+    """A clean run: n fixes `step` s apart heading north at `kmh`, HR around 142."""
     metres = kmh / 3.6 * step
     row = {
         "source": "fitrec",
@@ -27,7 +27,7 @@ def workout(wid: str, n: int = 60, step: int = 8, kmh: float = 10.0, **changes) 
         "start_time": datetime(2014, 8, 24, tzinfo=UTC),
         "source_file": "f.json",
         "timestamp": [1_408_898_746 + step * i for i in range(n)],
-        "heart_rate": [140.0] * n,
+        "heart_rate": [140.0 + i % 5 for i in range(n)],  # a constant would be a flatline
         "speed": [kmh] * n,
         "altitude": [50.0] * n,
         "latitude": [60.0 + i * metres / M_PER_DEG for i in range(n)],
@@ -37,7 +37,8 @@ def workout(wid: str, n: int = 60, step: int = 8, kmh: float = 10.0, **changes) 
 
 
 def gate(*rows: dict) -> tuple[pl.DataFrame, pl.DataFrame]:
-    return gate_batch(pl.DataFrame(list(rows), schema=dict(UNIFIED)))
+    clean, rejected, _ = gate_batch(pl.DataFrame(list(rows), schema=dict(UNIFIED)))
+    return clean, rejected
 
 
 def rejection(row: dict) -> tuple:
@@ -78,12 +79,20 @@ def test_a_clean_run_passes_untouched():
         (workout("short", n=49), ("size", 49.0, "49 samples over 384 s")),
         (workout("brief", n=50, step=5), ("size", 50.0, "50 samples over 245 s")),
         (
-            workout("hr", heart_rate=[140.0] * 53 + [250.0] * 7),
-            ("heart_rate", 7 / 60, "0.117 of heart-rate samples outside 30.0-230.0 bpm"),
+            workout("hr", heart_rate=[140.0 + i % 5 for i in range(29)] + [250.0] * 31),
+            (
+                "heart_rate",
+                31 / 60,
+                "heart rate unusable on 0.517 of steps (missing, implausible or an artifact)",
+            ),
         ),
         (
-            workout("cov", heart_rate=[140.0] * 29 + [None] * 31),
-            ("heart_rate", 29 / 60, "heart rate on only 0.483 of steps"),
+            workout("cov", heart_rate=[140.0 + i % 5 for i in range(29)] + [None] * 31),
+            (
+                "heart_rate",
+                31 / 60,
+                "heart rate unusable on 0.517 of steps (missing, implausible or an artifact)",
+            ),
         ),
         (
             workout("alt", altitude=[50.0] * 59 + [6001.0]),
@@ -109,7 +118,7 @@ def test_each_gate_rejects_with_its_measure(row, expected):
 
 
 def test_first_failing_gate_wins():
-    both = workout("x", sport="bike", heart_rate=[250.0] * 60)
+    both = workout("x", sport="bike", heart_rate=[None] * 60)
     assert rejection(both)[0] == "sport"
 
 

@@ -48,6 +48,7 @@ def test_gates_over_both_sources_account_for_every_workout(lake: Path, tmp_path:
     assert checks == {
         "workouts_clean_schema": True,
         "workouts_rejected_schema": True,
+        "artifact_flags_schema": True,
         "workouts_accounted": True,
         "funnel_within_bounds": True,
     }
@@ -63,6 +64,10 @@ def test_gates_over_both_sources_account_for_every_workout(lake: Path, tmp_path:
         ("fitrec", "102", "speed_altitude"),
         ("fitrec", "200", "sport"),
         ("apple_health", "anna/hot", "heart_rate"),
+    ]
+    flags = pl.read_parquet(lake / "artifact_flags.parquet")
+    assert flags.select("workout_id", "kind", "start", "end", "action").rows() == [
+        ("anna/hot", "dropout", 0, 60, "masked")
     ]
     funnel = pl.read_parquet(lake / "quality_funnel.parquet")
     assert funnel.filter(pl.col("gate") == "gps").select("source", "leaving").sort(
