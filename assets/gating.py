@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import polars as pl
 
-from assets.artifacts import detect, repair
+from assets.artifacts import REPAIRED, detect, repair
 from assets.gates import (
     GATES,
     SERIES,
@@ -169,6 +169,9 @@ def gate_batch(
         ]
     ).cast(dict(REJECTED_SCHEMA))
     flags = found.join(survivors.select("row", "source", "workout_id"), on="row").select(
-        FLAG_SCHEMA.names()[:-1], action=pl.lit("masked")
+        FLAG_SCHEMA.names()[:-1],
+        action=pl.when(pl.col("kind").is_in(REPAIRED))
+        .then(pl.lit("masked"))
+        .otherwise(pl.lit("flagged")),
     )
     return clean, rejected, flags.cast(dict(FLAG_SCHEMA))

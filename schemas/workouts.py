@@ -62,7 +62,7 @@ class ArtifactFlags(pa.DataFrameModel):
     start: pl.Int64 = pa.Field(ge=0)
     end: pl.Int64 = pa.Field(ge=1)
     magnitude: pl.Float64 = pa.Field(nullable=True)
-    action: pl.String = pa.Field(isin=["masked", "shifted"])
+    action: pl.String = pa.Field(isin=["masked", "shifted", "flagged"])
 
     class Config:
         strict = True

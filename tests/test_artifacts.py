@@ -1,0 +1,87 @@
+"""Artifact detectors on hand-made heart-rate series with one artifact at a known place."""
+
+import polars as pl
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from assets.artifacts import detect, repair
+
+
+def steps(*series: list[float], speed: float = 10.0) -> pl.DataFrame:
+    """Long frame of workouts (row = index of the series), constant speed in km/h."""
+    rows = [
+        {"row": r, "i": i, "heart_rate": hr, "speed": speed}
+        for r, values in enumerate(series)
+        for i, hr in enumerate(values)
+    ]
+    return pl.DataFrame(
+        rows,
+        schema={"row": pl.UInt32, "i": pl.Int64, "heart_rate": pl.Float64, "speed": pl.Float32},
+    )
+
+
+def smooth(n: int = 100, base: float = 140.0) -> list[float]:
+    """Heart rate that keeps moving a little, as measured heart rate does."""
+    return [base + (i % 7) - 3 for i in range(n)]
+
+
+def found(*series: list[float], speed: float = 10.0) -> list[tuple]:
+    return detect(steps(*series, speed=speed)).select("row", "kind", "start", "end").rows()
+
+
+def test_spike_is_found_where_it_is():
+    hr = smooth()
+    hr[40:42] = [hr[40] + 35, hr[41] + 30]
+    assert found(hr) == [(0, "spike", 40, 42)]
+
+
+def test_a_dip_at_a_stop_and_a_fast_start_are_not_spikes():
+    dip = smooth()
+    dip[50:56] = [120, 105, 98, 101, 118, 135]
+    start = [85, 107, 117, 121, 130, *smooth(95, 135)]
+    assert found(dip, start) == []
+
+
+def test_flatline_dropout_and_out_of_range():
+    flat, drop, wild = smooth(), smooth(), smooth()
+    flat[20:45] = [150.0] * 25
+    drop[60:72] = [0.0] * 12
+    wild[10:12] = [250.0, 251.0]
+    assert found(flat, drop, wild) == [
+        (0, "flatline", 20, 45),
+        (1, "dropout", 60, 72),
+        (2, "out_of_range", 10, 12),
+    ]
+
+
+def test_heart_rate_jumping_onto_step_cadence_is_flagged_as_a_lock():
+    hr = smooth(base=135)
+    hr[30:60] = [156.0 + (i % 2) for i in range(30)]  # 10 km/h -> cadence 156
+    assert found(hr) == [(0, "cadence_lock", 30, 60)]
+
+
+def test_repair_masks_the_flagged_steps_only():
+    hr = smooth()
+    hr[40] += 40
+    frame = steps(hr)
+    repaired = repair(frame, detect(frame))["heart_rate"].to_list()
+    assert repaired[40] is None
+    assert repaired[:40] + repaired[41:] == hr[:40] + hr[41:]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    walk=st.lists(st.integers(-4, 4), min_size=30, max_size=300),
+    start=st.integers(60, 170),
+)
+def test_repair_never_changes_a_clean_workout(walk, start):
+    """Heart rate that moves by at most 4 bpm a step and never holds still long is clean."""
+    hr, value = [], float(start)
+    for step in walk:
+        step = step or 1  # never flat
+        value += step if 50 <= value + step <= 200 else -step  # turn back at the bounds
+        hr.append(value)
+    frame = steps(hr)
+    flags = detect(frame)
+    assert flags.height == 0
+    assert repair(frame, flags)["heart_rate"].to_list() == hr
