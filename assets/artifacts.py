@@ -57,11 +57,13 @@ class ArtifactConfig:
 def _segments(
     steps: pl.DataFrame, flag: pl.Expr, kind: str, min_steps: int, max_steps: int | None = None
 ) -> pl.DataFrame:
-    """Runs of consecutive flagged steps within each workout, as segments [start, end)."""
+    """Runs of consecutive flagged steps within each workout, as segments [start, end).
+
+    Only flagged steps are kept; in a run, step index minus rank is constant, which numbers the
+    runs without a pass over every step."""
+    flagged = steps.filter(flag.fill_null(False)).select("row", "i", "heart_rate")
     runs = (
-        steps.select("row", "i", "heart_rate", flag=flag.fill_null(False))
-        .with_columns(run=pl.col("flag").rle_id().over("row"))
-        .filter("flag")
+        flagged.with_columns(run=pl.col("i") - pl.int_range(pl.len()).over("row"))
         .group_by("row", "run")
         .agg(
             start=pl.col("i").min(),
@@ -82,16 +84,22 @@ def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.Data
     invalid = (hr < c.hr_min) | (hr > c.hr_max)
     valid = pl.when(~invalid).then(hr)
     median = valid.rolling_median(c.spike_window, center=True, min_samples=1).over("row")
-    same_run = hr.rle_id().over("row")
-    run_length = pl.len().over("row", same_run)
-    found = [
-        _segments(steps, invalid & (run_length < c.dropout_min_steps), "out_of_range", 1),
-        _segments(steps, invalid & (run_length >= c.dropout_min_steps), "dropout", 1),
-        _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
-    ]
+    implausible = _segments(steps, invalid, "out_of_range", 1)
+    long = (pl.col("end") - pl.col("start")) >= c.dropout_min_steps
+    # a run of n equal values is n - 1 steps equal to the one before, plus its first step
+    repeats = _segments(steps, ~invalid & (hr == hr.shift().over("row")), "flatline", 1)
+    flat = repeats.with_columns(pl.col("start") - 1).filter(
+        pl.col("end") - pl.col("start") >= c.flatline_min_steps
+    )
     locks = _cadence_locks(steps, c)
-    flat = _segments(steps, ~invalid & (run_length >= c.flatline_min_steps), "flatline", 1)
-    return pl.concat([*found, locks, _outside(flat, locks)]).sort("row", "start")
+    return pl.concat(
+        [
+            implausible.with_columns(kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")),
+            _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
+            locks,
+            _outside(flat, locks),
+        ]
+    ).sort("row", "start")
 
 
 def _outside(segments: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
@@ -103,22 +111,20 @@ def _outside(segments: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
 
 
 def _edges(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
-    """Add the heart rate just before, first inside, last inside and just after each segment."""
-    values = steps.select("row", "i", "heart_rate")
-    at = {"before": -1, "first": 0}
-    for name, shift in at.items():
-        segments = segments.join(
-            values.select("row", start=pl.col("i") - shift, **{name: "heart_rate"}),
-            on=["row", "start"],
-            how="left",
-        )
-    for name, shift in {"last": -1, "after": 0}.items():
-        segments = segments.join(
-            values.select("row", end=pl.col("i") - shift, **{name: "heart_rate"}),
-            on=["row", "end"],
-            how="left",
-        )
-    return segments
+    """Add the heart rate just before, first inside, last inside and just after each segment
+    (null past either end of the workout), read by position: steps are in (row, i) order."""
+    starts = steps.select("row", "i").with_row_index("g").filter(pl.col("i") == 0)
+    lengths = steps.group_by("row").agg(n=pl.len())
+    placed = segments.join(starts.select("row", g0="g"), on="row").join(lengths, on="row")
+    heart_rate = steps["heart_rate"]
+    at = {"before": ("start", -1), "first": ("start", 0), "last": ("end", -1), "after": ("end", 0)}
+    columns = {}
+    for name, (edge, shift) in at.items():
+        step = placed[edge] + shift
+        inside = (step >= 0) & (step < placed["n"])
+        index = (placed["g0"] + step.clip(0, None)).clip(0, heart_rate.len() - 1)
+        columns[name] = pl.select(pl.when(inside).then(heart_rate.gather(index))).to_series()
+    return placed.drop("g0", "n").with_columns(**columns)
 
 
 def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
@@ -139,13 +145,12 @@ def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFram
     """Short runs far above their neighbours' median that also clear the samples just before and
     after them. Only upward: electrical interference reads high, while short dips are the heart
     slowing at a stop. A run at either end of a workout cannot be told from a start or a finish."""
-    candidates = _segments(steps, far, "spike", 1, c.spike_max_steps)
-    values = steps.select("row", "i", "heart_rate")
-    before = values.rename({"i": "start", "heart_rate": "before"}).with_columns(pl.col("start") + 1)
-    after = values.rename({"i": "end", "heart_rate": "after"})
-    bounded = candidates.join(before, on=["row", "start"]).join(after, on=["row", "end"])
+    candidates = _edges(_segments(steps, far, "spike", 1, c.spike_max_steps), steps)
     above = pl.col("magnitude") - pl.max_horizontal("before", "after")
-    return bounded.filter(above > SPIKE_EDGE_SHARE * c.spike_bpm).select(SEGMENTS.names())
+    sided = pl.col("before").is_not_null() & pl.col("after").is_not_null()
+    return candidates.filter(sided & (above > SPIKE_EDGE_SHARE * c.spike_bpm)).select(
+        SEGMENTS.names()
+    )
 
 
 def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:

@@ -96,20 +96,28 @@ def null_list_like(column: str, dtype: pl.DataType) -> pl.Expr:
     return pl.coalesce(pl.col(column), nulls.cast(dtype)).alias(column)
 
 
-def step_columns(config: GateConfig) -> list[pl.Expr]:
-    """Per-step geometry on the exploded frame (one row per step, `row` = workout)."""
+def with_step_columns(steps: pl.DataFrame, config: GateConfig) -> pl.DataFrame:
+    """Per-step geometry on the exploded frame: one row per step, in (row, i) order, with the
+    workout's first timestamp `t0`. Whole-frame shifts masked by the step index `i` stay inside
+    each workout and cost far less than window functions over `row`; each quantity is computed
+    once, in stages."""
     k = config.speed_window_steps
-    t = pl.col("timestamp")
-    step_m = haversine_m("latitude", "longitude").over("row")
-    elapsed = (t - t.shift(k).fill_null(t.first())).over("row")
-    covered = step_m.fill_null(0).rolling_sum(k, min_samples=1).over("row")
+    i, t = pl.col("i"), pl.col("timestamp")
+    steps = steps.with_columns(
+        step_m=pl.when(i >= 1).then(haversine_m("latitude", "longitude")),
+        dt=pl.when(i >= 1).then(t - t.shift()),
+    ).with_columns(travelled=pl.col("step_m").fill_null(0).cum_sum())
+    steps = steps.with_columns(
+        in_workout=pl.col("travelled") - pl.when(i == 0).then("travelled").forward_fill()
+    )
+    covered = pl.col("in_workout") - pl.when(i >= k).then(pl.col("in_workout").shift(k)).otherwise(
+        0
+    )
+    elapsed = t - pl.when(i >= k).then(t.shift(k)).otherwise(pl.col("t0"))
     derived = pl.when(elapsed > 0).then(covered / elapsed * 3.6)
-    return [
-        pl.int_range(pl.len()).over("row").alias("i"),
-        t.diff().over("row").alias("dt"),
-        step_m.alias("step_m"),
-        pl.coalesce(pl.col("speed"), derived.cast(pl.Float32)).alias("speed"),
-    ]
+    return steps.with_columns(speed=pl.coalesce(pl.col("speed"), derived.cast(pl.Float32))).drop(
+        "travelled", "in_workout"
+    )
 
 
 def step_aggregates(config: GateConfig) -> list[pl.Expr]:

@@ -13,7 +13,7 @@ from assets.gates import (
     null_list_like,
     row_measures,
     step_aggregates,
-    step_columns,
+    with_step_columns,
 )
 
 SPEED_ROUNDING_KMH = 1e-6  # float noise around a standstill is not a negative speed
@@ -141,9 +141,14 @@ def gate_batch(
         pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
     )
     steps = (
-        survivors.select("row", *(null_list_like(s, workouts.schema[s]) for s in SERIES))
-        .explode(*SERIES)
-        .with_columns(step_columns(config))
+        survivors.select(
+            "row",
+            *(null_list_like(s, workouts.schema[s]) for s in SERIES),
+            i=pl.int_ranges(pl.col("timestamp").list.len()),
+            t0=pl.col("timestamp").list.first(),
+        )
+        .explode(*SERIES, "i")
+        .pipe(with_step_columns, config)
     )
     found = detect(steps, config.artifacts)
     steps = repair(steps, found)
