@@ -42,3 +42,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/ingest_apple.py
 	$(BIN)/python bench/apple_alignment.py
 	$(BIN)/python bench/gate.py
+	$(BIN)/python bench/artifact_detectors.py

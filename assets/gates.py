@@ -1,8 +1,8 @@
 """The seven quality gates over the unified workout table, as polars expressions.
 
 Each gate is a named rule with a measured value; a workout is rejected at the first gate it
-fails, and the value that failed it is kept. Gates 1-5 are measured on the list columns
-directly; gates 6-7 need step-wise geometry, measured on the exploded survivors only. Speed
+fails, and the value that failed it is kept. Gates 1-4 are measured on the list columns
+directly; gates 5-7 on the exploded steps of the survivors, after artifact repair. Speed
 missing from the source is derived from positions with a trailing window (never the future).
 """
 

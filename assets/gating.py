@@ -15,19 +15,11 @@ from assets.gates import (
     step_aggregates,
     with_step_columns,
 )
+from schemas.tables import polars_schema
+from schemas.workouts import ArtifactFlags, RejectedWorkouts
 
 SPEED_ROUNDING_KMH = 1e-6  # float noise around a standstill is not a negative speed
-REJECTED_SCHEMA = pl.Schema(
-    {
-        "source": pl.String,
-        "workout_id": pl.String,
-        "user_id": pl.String,
-        "gate": pl.String,
-        "gate_number": pl.Int8,
-        "measured": pl.Float64,
-        "reason": pl.String,
-    }
-)
+REJECTED_SCHEMA = polars_schema(RejectedWorkouts)
 
 
 def _rule(failed: pl.Expr, measured: pl.Expr, reason: pl.Expr) -> tuple[pl.Expr, ...]:
@@ -111,17 +103,7 @@ def _first_failure(frame: pl.DataFrame, rules: dict[str, tuple[pl.Expr, ...]]) -
     )
 
 
-FLAG_SCHEMA = pl.Schema(
-    {
-        "source": pl.String,
-        "workout_id": pl.String,
-        "kind": pl.String,
-        "start": pl.Int64,
-        "end": pl.Int64,
-        "magnitude": pl.Float64,
-        "action": pl.String,
-    }
-)
+FLAG_SCHEMA = polars_schema(ArtifactFlags)
 
 
 def gate_batch(
