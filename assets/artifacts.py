@@ -43,6 +43,8 @@ class ArtifactConfig:
     hr_max: float = 230.0
     dropout_min_steps: int = 6
     flatline_min_steps: int = 20  # natural runs of one rounded value reach ~18 (simulated)
+    # and as long in time: interpolated 1 Hz heart rate (Apple) repeats a value between samples
+    flatline_min_seconds: float = 90.0
     spike_window: int = 7
     spike_bpm: float = 15.0
     spike_max_steps: int = 3
@@ -61,7 +63,7 @@ def _segments(
 
     Only flagged steps are kept; in a run, step index minus rank is constant, which numbers the
     runs without a pass over every step."""
-    flagged = steps.filter(flag.fill_null(False)).select("row", "i", "heart_rate")
+    flagged = steps.filter(flag.fill_null(False)).select("row", "i", "timestamp", "heart_rate")
     runs = (
         flagged.with_columns(run=pl.col("i") - pl.int_range(pl.len()).over("row"))
         .group_by("row", "run")
@@ -69,12 +71,18 @@ def _segments(
             start=pl.col("i").min(),
             end=pl.col("i").max() + 1,
             magnitude=pl.col("heart_rate").mean(),
+            seconds=pl.col("timestamp").max() - pl.col("timestamp").min(),
         )
         .filter((pl.col("end") - pl.col("start")).is_between(min_steps, max_steps or 1 << 30))
     )
     return runs.select(
-        "row", kind=pl.lit(kind), start="start", end="end", magnitude=pl.col("magnitude")
-    ).cast(dict(SEGMENTS))
+        "row",
+        kind=pl.lit(kind),
+        start="start",
+        end="end",
+        magnitude=pl.col("magnitude"),
+        seconds="seconds",
+    ).cast(dict(SEGMENTS) | {"seconds": pl.Int64})
 
 
 def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.DataFrame:
@@ -89,17 +97,17 @@ def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.Data
     # a run of n equal values is n - 1 steps equal to the one before, plus its first step
     repeats = _segments(steps, ~invalid & (hr == hr.shift().over("row")), "flatline", 1)
     flat = repeats.with_columns(pl.col("start") - 1).filter(
-        pl.col("end") - pl.col("start") >= c.flatline_min_steps
+        (pl.col("end") - pl.col("start") >= c.flatline_min_steps)
+        & (pl.col("seconds") >= c.flatline_min_seconds)
     )
     locks = _cadence_locks(steps, c)
-    return pl.concat(
-        [
-            implausible.with_columns(kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")),
-            _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
-            locks,
-            _outside(flat, locks),
-        ]
-    ).sort("row", "start")
+    found = [
+        implausible.with_columns(kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")),
+        _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
+        locks,
+        _outside(flat, locks),
+    ]
+    return pl.concat([f.select(SEGMENTS.names()) for f in found]).sort("row", "start")
 
 
 def _outside(segments: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:

@@ -12,6 +12,7 @@ from assets.artifacts import KINDS
 from assets.gates import GateConfig
 from assets.markdown import markdown_table
 from assets.quality_pass import GatePass
+from assets.quality_report import quality_audit_report
 from assets.schema_checks import schema_check
 from assets.unify import fitrec_unified
 from pipelines.io_manager import ROW_GROUP_METADATA_KEY
@@ -176,7 +177,7 @@ def funnel_within_bounds(quality_funnel: pl.DataFrame) -> dg.AssetCheckResult:
     )
 
 
-quality_assets = [quality_gates]
+quality_assets = [quality_gates, quality_audit_report]
 quality_checks = [
     schema_check("workouts_clean", CleanWorkouts),
     schema_check("workouts_rejected", RejectedWorkouts),

@@ -14,35 +14,9 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.artifact_scores import scores
+
 TARGETS = {"offset": 0.9, "spike": 0.9, "flatline": 0.9, "cadence_lock": 0.8}
-
-
-def overlaps(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
-    """found/truth: workout_id, kind, start, end -> pairs of the same kind that overlap."""
-    return (
-        found.with_row_index("f")
-        .join(truth.with_row_index("t"), on=["workout_id", "kind"], suffix="_t")
-        .filter((pl.col("start") < pl.col("end_t")) & (pl.col("start_t") < pl.col("end")))
-    )
-
-
-def scores(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
-    pairs = overlaps(found, truth)
-    hit_found = pairs.select("f").unique().with_columns(tp=pl.lit(True))
-    hit_truth = pairs.select("t").unique().with_columns(tp=pl.lit(True))
-    precision = (
-        found.with_row_index("f")
-        .join(hit_found, on="f", how="left")
-        .group_by("kind")
-        .agg(detected=pl.len(), precision=pl.col("tp").fill_null(False).mean())
-    )
-    recall = (
-        truth.with_row_index("t")
-        .join(hit_truth, on="t", how="left")
-        .group_by("kind")
-        .agg(logged=pl.len(), recall=pl.col("tp").fill_null(False).mean())
-    )
-    return recall.join(precision, on="kind", how="full", coalesce=True).sort("kind")
 
 
 def detected(bronze: Path) -> tuple[pl.DataFrame, pl.Series]:

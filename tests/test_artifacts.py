@@ -7,16 +7,22 @@ from hypothesis import strategies as st
 from assets.artifacts import detect, repair
 
 
-def steps(*series: list[float], speed: float = 10.0) -> pl.DataFrame:
-    """Long frame of workouts (row = index of the series), constant speed in km/h."""
+def steps(*series: list[float], speed: float = 10.0, step_s: int = 8) -> pl.DataFrame:
+    """Long frame of workouts (row = index of the series), a step every `step_s`, constant km/h."""
     rows = [
-        {"row": r, "i": i, "heart_rate": hr, "speed": speed}
+        {"row": r, "i": i, "timestamp": step_s * i, "heart_rate": hr, "speed": speed}
         for r, values in enumerate(series)
         for i, hr in enumerate(values)
     ]
     return pl.DataFrame(
         rows,
-        schema={"row": pl.UInt32, "i": pl.Int64, "heart_rate": pl.Float64, "speed": pl.Float32},
+        schema={
+            "row": pl.UInt32,
+            "i": pl.Int64,
+            "timestamp": pl.Int64,
+            "heart_rate": pl.Float64,
+            "speed": pl.Float32,
+        },
     )
 
 
@@ -52,6 +58,13 @@ def test_flatline_dropout_and_out_of_range():
         (1, "dropout", 60, 72),
         (2, "out_of_range", 10, 12),
     ]
+
+
+def test_interpolated_one_hertz_heart_rate_holding_a_minute_is_no_flatline():
+    hr = smooth(300)
+    hr[100:160] = [150.0] * 60  # two equal samples a minute apart, interpolated at 1 Hz
+    frame = steps(hr, step_s=1)
+    assert detect(frame).filter(pl.col("kind") == "flatline").height == 0
 
 
 def test_heart_rate_jumping_onto_step_cadence_is_flagged_as_a_lock():

@@ -27,6 +27,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "workouts_rejected",
         "quality_funnel",
         "artifact_flags",
+        "quality_audit_report",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",

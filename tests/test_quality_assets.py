@@ -9,10 +9,14 @@ from test_gates import workout
 
 from assets.fitrec_stream import FitrecPass
 from assets.quality import quality_assets, quality_checks
+from assets.quality_report import SECTIONS
 from assets.unify import UNIFIED
 from pipelines.resources import lake_resources
 
-UPSTREAM = [dg.AssetSpec("fitrec_workouts"), dg.AssetSpec("apple_running_workouts")]
+UPSTREAM = [
+    dg.AssetSpec(name)
+    for name in ("fitrec_source", "fitrec_workouts", "apple_running_workouts", "apple_alignment")
+]
 
 
 def write_bronze(lake: Path, tmp_path: Path) -> None:
@@ -22,6 +26,10 @@ def write_bronze(lake: Path, tmp_path: Path) -> None:
     lines = [fitrec_line(100 + i, n=60) for i in range(3)] + [fitrec_line(200, sport="bike")]
     raw.write_text("\n".join(lines) + "\n")
     FitrecPass(raw).workouts.sink_parquet(lake / "fitrec_workouts.parquet")
+    pl.DataFrame({"path": [str(raw)]}).write_parquet(lake / "fitrec_source.parquet")
+    pl.DataFrame({"quality_class": ["GOOD"], "hr_per_min": [12.0]}).write_parquet(
+        lake / "apple_alignment.parquet"
+    )
     apple = [workout(f"anna/{i}", source="apple_health") for i in range(2)]
     apple.append(workout("anna/hot", source="apple_health", heart_rate=[250.0] * 60))
     pl.DataFrame(apple, schema=dict(UNIFIED)).write_parquet(lake / "apple_running_workouts.parquet")
@@ -90,3 +98,15 @@ def test_funnel_alarm_blocks_when_a_source_loses_too_many_runs(lake: Path, tmp_p
     ]
     assert [c.passed for c in alarm] == [False]
     assert alarm[0].metadata["fitrec_runs_rejected_share"].value == 1.0
+
+
+def test_audit_report_has_every_section_and_its_figures(lake: Path, tmp_path: Path):
+    write_bronze(lake, tmp_path)
+    assert gate_lake(lake, max_rejected_share=1.0).success
+    report = (lake / "reports" / "quality_audit" / "report.md").read_text()
+    headings = [line[3:] for line in report.splitlines() if line.startswith("## ")]
+    assert headings == list(SECTIONS)
+    assert "![dropout](data:image/png;base64," in report  # the hot Apple run, plotted
+    assert "| apple_health | dropout | masked | 1 " in report
+    assert "no truth sidecar" in report
+    assert (lake / "reports" / "quality_audit" / "distributions.png").read_bytes()[:4] == b"\x89PNG"
