@@ -13,7 +13,7 @@ from assets.apple_export import AppleExport, UnsafeExportError, find_exports
 from assets.apple_pass import ApplePass
 from assets.apple_routes import read_all_routes
 from assets.apple_xml import MalformedExportError
-from assets.markdown import markdown_table
+from assets.markdown import count_table, markdown_table
 from assets.schema_checks import schema_check
 from pipelines.resources import SIMULATED_APPLE, AppleHealthSource, Lake
 from schemas.apple import (
@@ -121,13 +121,8 @@ def apple_health_bronze(apple_health_source: pl.DataFrame):
     yield dg.Output(
         quarantine,
         output_name="apple_export_quarantine",
-        metadata={"reasons": dg.MetadataValue.md(_reasons(quarantine))},
+        metadata={"reasons": dg.MetadataValue.md(count_table(quarantine, ["reason"], "rows"))},
     )
-
-
-def _reasons(quarantine: pl.DataFrame) -> str:
-    reasons = quarantine.group_by("reason").len("rows").sort("rows", descending=True)
-    return markdown_table(reasons, 20)
 
 
 @dg.multi_asset(
@@ -176,7 +171,7 @@ def apple_routes(apple_health_source: pl.DataFrame, apple_workouts: pl.DataFrame
     yield dg.Output(
         quarantine,
         output_name="apple_route_quarantine",
-        metadata={"reasons": dg.MetadataValue.md(_reasons(quarantine))},
+        metadata={"reasons": dg.MetadataValue.md(count_table(quarantine, ["reason"], "rows"))},
     )
 
 
@@ -218,12 +213,11 @@ def apple_aligned(
         for row in by_class.iter_rows(named=True)
     }
     yield dg.Output(runs, output_name="apple_running_workouts", metadata=metadata)
-    status = report.group_by("status").len("runs").sort("status")
     yield dg.Output(
         report,
         output_name="apple_alignment",
         metadata={
-            "status": dg.MetadataValue.md(markdown_table(status)),
+            "status": dg.MetadataValue.md(count_table(report, ["status"], "runs")),
             "quality": dg.MetadataValue.md(markdown_table(by_class.sort("quality_class"))),
         },
     )

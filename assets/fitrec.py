@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from assets.fitrec_stream import WORKOUT_ROW_GROUP, FitrecPass, count_lines
-from assets.markdown import markdown_table
+from assets.markdown import count_table, markdown_table
 from assets.schema_checks import schema_check
 from pipelines.io_manager import ROW_GROUP_METADATA_KEY
 from pipelines.resources import SIMULATED_FITREC, FitrecSource, Lake
@@ -96,7 +96,6 @@ def fitrec_bronze(fitrec_source: pl.DataFrame):
     fitrec = FitrecPass(Path(fitrec_source["path"].item()))
     yield dg.Output(fitrec.workouts, output_name="fitrec_workouts")
     stats, quarantine = fitrec.stats, fitrec.quarantine
-    reasons = quarantine.group_by("reason").len("lines").sort("lines", descending=True)
     yield dg.Output(
         quarantine,
         output_name="fitrec_quarantine",
@@ -105,7 +104,7 @@ def fitrec_bronze(fitrec_source: pl.DataFrame):
             "workouts_parsed": stats.workouts,
             "lines_quarantined": stats.quarantined,
             "bytes_read": stats.bytes_read,
-            "reasons": dg.MetadataValue.md(markdown_table(reasons)),
+            "reasons": dg.MetadataValue.md(count_table(quarantine, ["reason"], "lines")),
             "preview": dg.MetadataValue.md(markdown_table(quarantine.drop("source_file"), 10)),
         },
     )

@@ -3,6 +3,12 @@
 import polars as pl
 
 
+def count_table(frame: pl.DataFrame, by: list[str], label: str, max_rows: int = 50) -> str:
+    """How many rows per value of `by`, most frequent first, as a Markdown table."""
+    counts = frame.group_by(by).len(label).sort([label, *by], descending=[True, *[False] * len(by)])
+    return markdown_table(counts, max_rows)
+
+
 def markdown_table(frame: pl.DataFrame, max_rows: int = 20, max_chars: int = 80) -> str:
     if frame.is_empty():
         return "_(no rows)_"

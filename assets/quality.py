@@ -10,7 +10,7 @@ import pydantic
 
 from assets.artifacts import KINDS
 from assets.gates import GateConfig
-from assets.markdown import markdown_table
+from assets.markdown import count_table, markdown_table
 from assets.quality_pass import GatePass
 from assets.quality_report import quality_audit_report
 from assets.schema_checks import schema_check
@@ -110,7 +110,11 @@ def quality_gates(
     yield dg.Output(
         rejected,
         output_name="workouts_rejected",
-        metadata={"rejected_by_gate": dg.MetadataValue.md(_by_gate(rejected))},
+        metadata={
+            "rejected_by_gate": dg.MetadataValue.md(
+                count_table(rejected, ["source", "gate"], "workouts")
+            )
+        },
     )
     flags = gates.flags
     yield dg.Output(
@@ -119,11 +123,6 @@ def quality_gates(
         metadata={**funnel_metadata(funnel), **flag_counts(flags)},
     )
     yield dg.Output(flags, output_name="artifact_flags", metadata=flag_counts(flags))
-
-
-def _by_gate(rejected: pl.DataFrame) -> str:
-    counts = rejected.group_by("source", "gate_number", "gate").len("workouts")
-    return markdown_table(counts.sort("source", "gate_number"), 50)
 
 
 @dg.asset_check(

@@ -9,7 +9,7 @@ import dagster as dg
 import polars as pl
 
 from assets.artifact_scores import scores
-from assets.markdown import markdown_table
+from assets.markdown import count_table, markdown_table
 from assets.quality_report_parts import (
     artifact_example,
     distributions,
@@ -100,7 +100,6 @@ def quality_audit_report(
     before = speed_hr_correlation(inputs).rename({"r": "r_before", "steps": "steps_before"})
     after = speed_hr_correlation(workouts_clean).rename({"r": "r_after", "steps": "steps_after"})
     truth = _truth(fitrec_source)
-    found = artifact_flags.group_by("source", "kind", "action").len("flags").sort("source", "kind")
     parts = [
         "# Data-quality audit",
         "## Funnel",
@@ -115,7 +114,7 @@ def quality_audit_report(
         "speed; after, every clean run (speed derived where it was missing).",
         markdown_table(before.join(after, on="source", how="full", coalesce=True)),
         "## Artifacts",
-        markdown_table(found, 50),
+        count_table(artifact_flags, ["source", "kind", "action"], "flags"),
         *_examples(artifact_flags, inputs, folder),
         "## Detectors vs truth",
         markdown_table(detector_scores(artifact_flags, workouts_rejected, workouts_clean, truth))
