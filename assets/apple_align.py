@@ -10,8 +10,7 @@ from __future__ import annotations
 import polars as pl
 
 from assets.geo import trailing_speed_kmh
-from schemas.tables import polars_schema
-from schemas.workouts import Workouts
+from assets.unify import UNIFIED
 
 MAX_GAP_S = 60.0
 GOOD_PER_MIN, MEDIUM_PER_MIN = 5.0, 1.0
@@ -130,7 +129,7 @@ def align_runs(
             latitude="latitude",
             longitude="longitude",
         )
-        .cast(dict(polars_schema(Workouts)))
+        .cast(dict(UNIFIED))
     )
     return unified, _report(runs, points, samples, series, sources)
 
