@@ -5,12 +5,13 @@ import dagster as dg
 from assets.apple import apple_assets, apple_checks
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
 from assets.quality import quality_assets, quality_checks
+from assets.tensors import tensor_assets, tensor_checks_defs
 from pipelines.jobs import all_jobs
 from pipelines.resources import lake_resources
 
 defs = dg.Definitions(
-    assets=[fitrec_source, fitrec_bronze, *apple_assets, *quality_assets],
-    asset_checks=[*fitrec_checks, *apple_checks, *quality_checks],
+    assets=[fitrec_source, fitrec_bronze, *apple_assets, *quality_assets, *tensor_assets],
+    asset_checks=[*fitrec_checks, *apple_checks, *quality_checks, *tensor_checks_defs],
     jobs=all_jobs,
     resources=lake_resources(),
 )

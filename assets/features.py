@@ -1,0 +1,125 @@
+"""The 14 model inputs, computed for training and prediction by this one module.
+
+Every feature at grid step k uses inputs at steps <= k only. The research code's features 11-13
+were a workout-type one-hot derived from heart rate (the target); here they are elapsed time,
+smoothed grade and a trailing exercise intensity, none of which reads heart rate.
+
+The frame is sorted by (row, step) and every workout starts at step 0, so window operations are
+whole-column shifts and cumulative sums with the crossing into the previous workout masked by
+`step`, instead of per-workout windows.
+"""
+
+import math
+
+import polars as pl
+
+from assets.grid import DEFAULT_HR_MAX_GAP_SECONDS, DEFAULT_STEP_SECONDS, to_grid
+
+GENDER_CODE = {"male": 1.0, "female": 0.0}  # "unknown" (or missing) sits halfway: 0.5
+GRADE_STEPS = 10  # trailing window of the grade (80 s at the default step)
+MIN_GRADE_DISTANCE_M = 10.0  # below this the grade is 0: standing still has no slope
+MAX_GRADE = 0.3
+INTENSITY_TAU_S = 60.0  # time constant of the load proxy, about heart rate's on-kinetics
+RESTING_VO2 = 3.5  # ml/kg/min, one MET: the intensity starts here at step 0
+
+step = pl.col("step")
+
+
+def at_start(value: pl.Expr) -> pl.Expr:
+    """The workout's value at step 0, broadcast along its steps."""
+    return pl.when(step == 0).then(value).forward_fill()
+
+
+def lag(value: pl.Expr, steps: int) -> pl.Expr:
+    """value at k - steps; the first `steps` steps repeat the workout's first value."""
+    return pl.when(step >= steps).then(value.shift(steps)).otherwise(at_start(value))
+
+
+def per_second_change(value: pl.Expr, step_seconds: float) -> pl.Expr:
+    return pl.when(step >= 1).then(value - value.shift(1)).otherwise(0.0) / step_seconds
+
+
+def trailing_sum(value: pl.Expr, steps: int) -> pl.Expr:
+    """Sum over the last `steps` steps of the workout (fewer at its start)."""
+    total = value.cast(pl.Float64).cum_sum()
+    before_window = pl.when(step >= steps).then(total.shift(steps))
+    before_workout = at_start(total - value)
+    return total - before_window.otherwise(before_workout)
+
+
+def trailing_mean(value: pl.Expr, steps: int) -> pl.Expr:
+    return trailing_sum(value, steps) / pl.min_horizontal(step + 1, steps)
+
+
+def since_start(value: pl.Expr) -> pl.Expr:
+    """Cumulative sum of `value` from the workout's step 0."""
+    total = value.cum_sum()
+    return total - at_start(total - value)
+
+
+def smoothed_grade(step_seconds: float) -> pl.Expr:
+    """Rise over distance across the last GRADE_STEPS steps, clipped to +-MAX_GRADE."""
+    metres = pl.col("speed").cast(pl.Float64) / 3.6 * step_seconds
+    covered = trailing_sum(pl.when(step >= 1).then(metres).otherwise(0.0), GRADE_STEPS)
+    rise = pl.col("altitude") - lag(pl.col("altitude"), GRADE_STEPS)
+    grade = pl.when(covered >= MIN_GRADE_DISTANCE_M).then(rise / covered).otherwise(0.0)
+    return grade.clip(-MAX_GRADE, MAX_GRADE)
+
+
+def oxygen_cost(grade: pl.Expr) -> pl.Expr:
+    """ACSM running equation (ml/kg/min), descents counting half: the load a pace and slope put
+    on the heart, whoever runs it."""
+    v = pl.col("speed").cast(pl.Float64) * (1000.0 / 60.0)  # m/min
+    climb = pl.when(grade < 0).then(0.5 * grade).otherwise(grade)
+    return RESTING_VO2 + v * (0.2 + 0.9 * climb)
+
+
+def exercise_intensity(cost: pl.Expr, step_seconds: float) -> pl.Expr:
+    """Exponentially weighted trailing load starting from rest at the workout's first step:
+    y_k = (1-a) y_{k-1} + a x_k with y_{-1} = rest. Written as an adjusted EWM (weights over
+    steps 0..k only) rescaled by the weight mass, so it runs per workout over the whole column."""
+    alpha = 1.0 - math.exp(-step_seconds / INTENSITY_TAU_S)
+    excess = (cost - RESTING_VO2).ewm_mean(alpha=alpha, adjust=True).over("row")
+    reached = 1.0 - (1.0 - alpha) ** (step + 1).cast(pl.Float64)
+    return RESTING_VO2 + excess * reached
+
+
+def feature_columns(step_seconds: float) -> list[pl.Expr]:
+    speed, altitude = pl.col("speed").cast(pl.Float64), pl.col("altitude").cast(pl.Float64)
+    gain = pl.when(step >= 1).then((altitude - altitude.shift(1)).clip(lower_bound=0.0))
+    grade = pl.col("smoothed_grade")
+    columns = {
+        "speed": speed,
+        "altitude": altitude,
+        "gender": pl.col("gender").replace_strict(
+            GENDER_CODE, default=0.5, return_dtype=pl.Float64
+        ),
+        "speed_lag_2": lag(speed, 2),
+        "speed_lag_5": lag(speed, 5),
+        "altitude_lag_30": lag(altitude, 30),
+        "speed_derivative": per_second_change(speed, step_seconds),
+        "altitude_derivative": per_second_change(altitude, step_seconds),
+        "rolling_speed_10": trailing_mean(speed, 10),
+        "rolling_speed_30": trailing_mean(speed, 30),
+        "cumulative_elevation_gain": since_start(gain.otherwise(0.0)),
+        "elapsed_time": step.cast(pl.Float64) * step_seconds,
+        "smoothed_grade": grade,
+        "exercise_intensity": exercise_intensity(oxygen_cost(grade), step_seconds),
+    }
+    return [expr.cast(pl.Float32).alias(name) for name, expr in columns.items()]
+
+
+def workout_features(
+    workouts: pl.DataFrame,
+    step_seconds: float = DEFAULT_STEP_SECONDS,
+    hr_max_gap_seconds: float = DEFAULT_HR_MAX_GAP_SECONDS,
+) -> pl.DataFrame:
+    """(row, step, the 14 FEATURE_NAMES, heart_rate) for every grid step of `workouts`, which
+    needs timestamp, speed, altitude, heart_rate (lists) and gender; `row` is its row number."""
+    gender = workouts.select("gender").with_row_index("row")
+    return (
+        to_grid(workouts, step_seconds, hr_max_gap_seconds)
+        .join(gender, on="row", how="left", maintain_order="left")
+        .with_columns(smoothed_grade=smoothed_grade(step_seconds))
+        .select("row", "step", *feature_columns(step_seconds), "heart_rate")
+    )

@@ -1,0 +1,96 @@
+"""Every workout onto one uniform time grid: step k sits at `k * step_seconds` after the first fix.
+
+Inputs (speed, altitude) at step k are the mean of the samples in (t_k - step, t_k]: trailing, so a
+grid value never sees a sample from after its own time; a step with no sample carries the last
+sample forward. Heart rate at step k is interpolated linearly between the two consecutive samples
+around t_k when both measured it and they are at most `hr_max_gap_seconds` apart, else null:
+across gaps and masked artifacts the target stays missing instead of being invented.
+
+All workouts share one sorted time axis (`at` = workout number * span + seconds), so the samples
+around every grid step of every workout come from two as-of joins, not a window per workout.
+"""
+
+import polars as pl
+
+# FitRec's 500 points span ~70 min (seed_behaviour.md 1.1): about 8 s a point. A grid at the
+# same step keeps FitRec at its native resolution and brings 1 Hz Apple Watch data to the same
+# physiology per step, so T=500 covers ~67 min for both sources.
+DEFAULT_STEP_SECONDS = 8.0
+# FitRec samples every 5-20 s (99th percentile of the spacing); longer silences are gaps.
+DEFAULT_HR_MAX_GAP_SECONDS = 20.0
+GRID_COLUMNS = ("row", "step", "speed", "altitude", "heart_rate")
+INPUTS = ("speed", "altitude")
+
+
+def grid_length(step_seconds: float) -> pl.Expr:
+    """Grid steps per workout: t_0 .. t_K with t_K at or before the last fix."""
+    span = pl.col("timestamp").list.last() - pl.col("timestamp").list.first()
+    return (span / step_seconds).floor().cast(pl.Int32) + 1
+
+
+def _axis(row: pl.Expr, seconds: pl.Expr, span: float) -> pl.Expr:
+    return row.cast(pl.Float64) * span + seconds.cast(pl.Float64)
+
+
+def samples(workouts: pl.DataFrame, span: float) -> pl.DataFrame:
+    """One row per sample, sorted on the shared axis `at`, with running sums of the inputs."""
+    long = (
+        workouts.select("timestamp", *INPUTS, "heart_rate")
+        .with_row_index("row")
+        .explode("timestamp", *INPUTS, "heart_rate")
+    )
+    seconds = pl.col("timestamp") - pl.col("timestamp").first().over("row")
+    # A missing input carries its last value (a workout opening without one takes its first).
+    filled = {name: pl.col(name).forward_fill().backward_fill().over("row") for name in INPUTS}
+    return long.with_columns(**filled).select(
+        pl.col("row").alias("sample_row"),
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
+        at=_axis(pl.col("row"), seconds, span),
+        **{name: pl.col(name).cast(pl.Float64) for name in (*INPUTS, "heart_rate")},
+        **{f"{name}_sum": pl.col(name).cast(pl.Float64).cum_sum() for name in INPUTS},
+    )
+
+
+def _trailing_input(name: str) -> pl.Expr:
+    """Mean over the samples since the previous grid step; the last sample when there are none."""
+    step, index = pl.col("step"), pl.col("index")
+    count = index - index.shift(1)
+    total = pl.col(f"{name}_sum") - pl.col(f"{name}_sum").shift(1)
+    return pl.when((step > 0) & (count > 0)).then(total / count).otherwise(pl.col(name))
+
+
+def _heart_rate(max_gap: float) -> pl.Expr:
+    exact = pl.col("at") == pl.col("grid_at")
+    left, right = pl.col("heart_rate"), pl.col("next_heart_rate")
+    t0, t1 = pl.col("at"), pl.col("next_at")
+    bridged = (pl.col("next_row") == pl.col("row")) & (t1 - t0 <= max_gap)
+    between = left + (right - left) * (pl.col("grid_at") - t0) / (t1 - t0)
+    return pl.when(exact).then(left).when(bridged).then(between)
+
+
+def to_grid(
+    workouts: pl.DataFrame,
+    step_seconds: float = DEFAULT_STEP_SECONDS,
+    hr_max_gap_seconds: float = DEFAULT_HR_MAX_GAP_SECONDS,
+) -> pl.DataFrame:
+    """Columns GRID_COLUMNS, sorted by (row, step), one row per grid step of every workout."""
+    lengths = workouts.select(length=grid_length(step_seconds))
+    span = (float(lengths["length"].max() or 0) + 2) * step_seconds
+    long = samples(workouts, span)
+    grid = (
+        lengths.with_row_index("row")
+        .select(pl.col("row").cast(pl.UInt32), step=pl.int_ranges(0, "length", dtype=pl.Int32))
+        .explode("step")
+        .with_columns(grid_at=_axis(pl.col("row"), pl.col("step") * step_seconds, span))
+    )
+    after = long.select(next_at=pl.col("at"), next_row="sample_row", next_heart_rate="heart_rate")
+    return (
+        grid.join_asof(long, left_on="grid_at", right_on="at", strategy="backward")
+        .join_asof(after, left_on="grid_at", right_on="next_at", strategy="forward")
+        .select(
+            "row",
+            "step",
+            *(_trailing_input(name).cast(pl.Float32).alias(name) for name in INPUTS),
+            _heart_rate(hr_max_gap_seconds).cast(pl.Float32).alias("heart_rate"),
+        )
+    )

@@ -1,0 +1,232 @@
+"""Silver workouts to masked window tensors, one split scheme at a time, a chunk of workouts at a
+time: features per chunk (polars), windows cut by one numpy gather, appended to .npy files whose
+sizes are planned up front; then the train scaler is fitted from running sums and applied in place.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from assets.features import workout_features
+from assets.grid import DEFAULT_HR_MAX_GAP_SECONDS, DEFAULT_STEP_SECONDS, grid_length
+from assets.npy import NpyWriter, update_in_place
+from models.tensors import ARRAYS, FEATURE_NAMES, METADATA_FILE, SPLITS, Scaler
+
+FEATURE_INPUTS = ("timestamp", "speed", "altitude", "heart_rate", "gender")
+MIN_STD = 1e-6  # a constant feature (one gender only) is centred, not blown up
+
+
+@dataclass(frozen=True)
+class WindowConfig:
+    step_seconds: float = DEFAULT_STEP_SECONDS
+    hr_max_gap_seconds: float = DEFAULT_HR_MAX_GAP_SECONDS
+    window: int = 500  # T, steps per sequence
+    stride: int = 500  # steps between window starts; < window overlaps
+    chunk_workouts: int = 8192
+
+    def __post_init__(self):
+        if not 0 < self.stride <= self.window:
+            raise ValueError(f"stride must be in 1..window ({self.window}), not {self.stride}")
+
+
+def window_counts(lengths: np.ndarray, config: WindowConfig) -> np.ndarray:
+    """Windows per workout: starts 0, stride, ... until one reaches the last step."""
+    over = np.maximum(lengths - config.window, 0)
+    return 1 + -(-over // config.stride)
+
+
+def plan(workouts: pl.LazyFrame, assignment: pl.LazyFrame, config: WindowConfig) -> pl.DataFrame:
+    """Per workout, in table order: its key, user, split, grid length and window count."""
+    planned = (
+        workouts.select(
+            "source",
+            "workout_id",
+            "user_id",
+            key=pl.format("{}/{}", "source", "workout_id"),
+            user=pl.format("{}/{}", "source", "user_id"),
+            length=grid_length(config.step_seconds),
+        )
+        .join(assignment, on=["source", "workout_id"], how="left", maintain_order="left")
+        .collect()
+    )
+    missing = planned.filter(pl.col("split").is_null())
+    if missing.height:
+        raise ValueError(
+            f"{missing.height} workouts have no split (first: {missing['key'][0]}); "
+            "materialize the split table from the same workouts_clean"
+        )
+    return planned.with_columns(
+        windows=pl.Series(window_counts(planned["length"].to_numpy(), config))
+    )
+
+
+def cut_windows(
+    features: np.ndarray, heart_rate: np.ndarray, lengths: np.ndarray, config: WindowConfig
+) -> dict[str, np.ndarray]:
+    """Windows of consecutive workouts whose grid steps are stacked in `features` [R, 14]."""
+    counts = window_counts(lengths, config)
+    workout = np.repeat(np.arange(len(lengths)), counts)
+    first_window = np.repeat(np.cumsum(counts) - counts, counts)
+    start = (np.arange(len(workout)) - first_window) * config.stride
+    length = np.minimum(config.window, lengths[workout] - start)
+    offset = (np.cumsum(lengths) - lengths)[workout] + start
+    t = np.arange(config.window)
+    real = t[None, :] < length[:, None]
+    index = np.where(real, offset[:, None] + t[None, :], 0)
+    hr = heart_rate[index]
+    mask = real & ~np.isnan(hr)
+    return {
+        "features": np.where(real[..., None], features[index], np.float32(0)),
+        "heart_rate": np.where(mask, hr, np.float32(0)),
+        "mask": mask,
+        "workout": workout,
+        "window_start": start.astype(np.int32),
+        "length": length.astype(np.int32),
+    }
+
+
+class SplitWriters:
+    """The seven .npy files of one split, sized from the plan."""
+
+    def __init__(self, folder: Path, windows: int, id_width: int, window: int):
+        folder.mkdir(parents=True)
+        shapes = {"features": (windows, window, len(FEATURE_NAMES))}
+        shapes |= {"heart_rate": (windows, window), "mask": (windows, window)}
+        dtypes = {**ARRAYS, "workout_id": np.dtype(f"<U{max(id_width, 1)}")}
+        self.files = {
+            name: NpyWriter(folder / f"{name}.npy", dtypes[name], shapes.get(name, (windows,)))
+            for name in ARRAYS
+        }
+
+    def append(self, arrays: dict[str, np.ndarray]) -> None:
+        for name, writer in self.files.items():
+            writer.append(arrays[name])
+
+    def close(self) -> None:
+        for writer in self.files.values():
+            writer.close()
+
+
+class TrainMoments:
+    """Running per-feature sums over masked training steps (float64)."""
+
+    def __init__(self):
+        self.count = 0
+        self.total, self.squares = np.zeros(len(FEATURE_NAMES)), np.zeros(len(FEATURE_NAMES))
+
+    def add(self, features: np.ndarray, mask: np.ndarray) -> None:
+        steps = features[mask].astype(np.float64)
+        self.count += len(steps)
+        self.total += steps.sum(axis=0)
+        self.squares += np.square(steps).sum(axis=0)
+
+    def scaler(self) -> Scaler:
+        if self.count == 0:
+            raise ValueError("the training split has no step with a measured heart rate")
+        mean = self.total / self.count
+        std = np.sqrt(np.maximum(self.squares / self.count - mean**2, 0.0))
+        return Scaler(FEATURE_NAMES, mean, np.where(std < MIN_STD, 1.0, std))
+
+
+def write_chunk(
+    chunk: pl.DataFrame, rows: pl.DataFrame, writers: dict, moments: TrainMoments, config
+) -> None:
+    grid = workout_features(chunk, config.step_seconds, config.hr_max_gap_seconds)
+    windows = cut_windows(
+        grid.select(FEATURE_NAMES).to_numpy().astype(np.float32),
+        grid["heart_rate"].to_numpy().astype(np.float32),
+        rows["length"].to_numpy(),
+        config,
+    )
+    workout = windows.pop("workout")
+    windows["user_index"] = rows["user_index"].to_numpy()[workout]
+    windows["workout_id"] = rows["key"].to_numpy()[workout]
+    split = rows["split"].to_numpy()[workout]
+    for name, writer in writers.items():
+        chosen = {key: value[split == name] for key, value in windows.items()}
+        writer.append(chosen)
+        if name == "train":
+            moments.add(chosen["features"], chosen["mask"])
+
+
+def standardise(folder: Path, scaler: Scaler, rows_per_block: int = 2048) -> None:
+    """Scale the real steps of a written split in place; padding stays exactly 0."""
+    lengths = np.load(folder / "length.npy")
+    steps = None
+
+    def scale(block: np.ndarray, rows: slice) -> np.ndarray:
+        nonlocal steps
+        steps = np.arange(block.shape[1]) if steps is None else steps
+        real = steps[None, :] < lengths[rows][:, None]
+        return np.where(real[..., None], scaler.transform(block), 0.0)
+
+    update_in_place(folder / "features.npy", scale, rows_per_block)
+
+
+def split_counts(planned: pl.DataFrame) -> dict[str, dict[str, int]]:
+    counts = planned.group_by("split").agg(
+        windows=pl.col("windows").sum(), workouts=pl.len(), users=pl.col("user").n_unique()
+    )
+    found = {row.pop("split"): row for row in counts.iter_rows(named=True)}
+    return {name: found.get(name, {"windows": 0, "workouts": 0, "users": 0}) for name in SPLITS}
+
+
+def write_tensors(
+    workouts: pl.LazyFrame,
+    assignment: pl.LazyFrame,
+    out: Path,
+    config: WindowConfig,
+    lake_version: dict,
+) -> dict:
+    """Write `out/{train,val,test}/*.npy` and `out/metadata.json` (returned); the folder is
+    replaced whole, so readers never see a half-written set."""
+    planned = plan(workouts, assignment, config)
+    users = planned["user"].unique().sort()
+    planned = planned.with_columns(user_index=pl.col("user").rank("dense").cast(pl.Int32) - 1)
+    counts = split_counts(planned)
+    staging = out.with_name(f".{out.name}.{uuid.uuid4().hex}")
+    try:
+        id_width = int(planned["key"].str.len_chars().max() or 1)
+        writers = {
+            name: SplitWriters(staging / name, counts[name]["windows"], id_width, config.window)
+            for name in SPLITS
+        }
+        moments = TrainMoments()
+        for start in range(0, planned.height, config.chunk_workouts):
+            chunk = workouts.select(FEATURE_INPUTS).slice(start, config.chunk_workouts).collect()
+            rows = planned.slice(start, config.chunk_workouts)
+            write_chunk(chunk, rows, writers, moments, config)
+        for writer in writers.values():
+            writer.close()
+        scaler = moments.scaler()
+        for name in SPLITS:
+            standardise(staging / name, scaler)
+        metadata = {
+            "feature_names": list(FEATURE_NAMES),
+            "window": asdict(config),
+            "counts": counts,
+            "train_steps_fitted": moments.count,
+            "scaler": scaler.to_dict(),
+            "users": users.to_list(),
+            "lake_version": lake_version,
+        }
+        (staging / METADATA_FILE).write_text(json.dumps(metadata, indent=1, default=str))
+        replace_folder(staging, out)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return metadata
+
+
+def replace_folder(staging: Path, out: Path) -> None:
+    previous = out.with_name(f".{out.name}.previous.{uuid.uuid4().hex}")
+    if out.exists():
+        out.rename(previous)
+    staging.rename(out)
+    shutil.rmtree(previous, ignore_errors=True)
