@@ -4,9 +4,9 @@ Every feature at grid step k uses inputs at steps <= k only. The research code's
 were a workout-type one-hot derived from heart rate (the target); here they are elapsed time,
 smoothed grade and a trailing exercise intensity, none of which reads heart rate.
 
-The frame is sorted by (row, step) and every workout starts at step 0, so window operations are
-whole-column shifts and cumulative sums with the crossing into the previous workout masked by
-`step`, instead of per-workout windows.
+The grid frame is sorted by (row, step) and every workout's steps run 0, 1, ... contiguously, so
+"n steps back, but not before the workout's start" is a gather at position - min(step, n), and
+trailing windows are polars rolling and cumulative expressions over each workout.
 """
 
 import math
@@ -23,44 +23,28 @@ INTENSITY_TAU_S = 60.0  # time constant of the load proxy, about heart rate's on
 RESTING_VO2 = 3.5  # ml/kg/min, one MET: the intensity starts here at step 0
 
 step = pl.col("step")
-
-
-def at_start(value: pl.Expr) -> pl.Expr:
-    """The workout's value at step 0, broadcast along its steps."""
-    return pl.when(step == 0).then(value).forward_fill()
+position = pl.int_range(pl.len())
 
 
 def lag(value: pl.Expr, steps: int) -> pl.Expr:
-    """value at k - steps; the first `steps` steps repeat the workout's first value."""
-    return pl.when(step >= steps).then(value.shift(steps)).otherwise(at_start(value))
+    """value `steps` steps back; the workout's first value where that is before its start."""
+    return value.gather(position - pl.min_horizontal(step, steps))
 
 
 def per_second_change(value: pl.Expr, step_seconds: float) -> pl.Expr:
-    return pl.when(step >= 1).then(value - value.shift(1)).otherwise(0.0) / step_seconds
-
-
-def trailing_sum(value: pl.Expr, steps: int) -> pl.Expr:
-    """Sum over the last `steps` steps of the workout (fewer at its start)."""
-    total = value.cast(pl.Float64).cum_sum()
-    before_window = pl.when(step >= steps).then(total.shift(steps))
-    before_workout = at_start(total - value)
-    return total - before_window.otherwise(before_workout)
+    """Change since the previous step per second: 0 at the first step."""
+    return (value - lag(value, 1)) / step_seconds
 
 
 def trailing_mean(value: pl.Expr, steps: int) -> pl.Expr:
-    return trailing_sum(value, steps) / pl.min_horizontal(step + 1, steps)
-
-
-def since_start(value: pl.Expr) -> pl.Expr:
-    """Cumulative sum of `value` from the workout's step 0."""
-    total = value.cum_sum()
-    return total - at_start(total - value)
+    """Mean of the last `steps` steps (fewer at the workout's start)."""
+    return value.rolling_mean(steps, min_samples=1).over("row")
 
 
 def smoothed_grade(step_seconds: float) -> pl.Expr:
     """Rise over distance across the last GRADE_STEPS steps, clipped to +-MAX_GRADE."""
-    metres = pl.col("speed").cast(pl.Float64) / 3.6 * step_seconds
-    covered = trailing_sum(pl.when(step >= 1).then(metres).otherwise(0.0), GRADE_STEPS)
+    metres = pl.when(step >= 1).then(pl.col("speed").cast(pl.Float64) / 3.6 * step_seconds)
+    covered = metres.fill_null(0.0).rolling_sum(GRADE_STEPS, min_samples=1).over("row")
     rise = pl.col("altitude") - lag(pl.col("altitude"), GRADE_STEPS)
     grade = pl.when(covered >= MIN_GRADE_DISTANCE_M).then(rise / covered).otherwise(0.0)
     return grade.clip(-MAX_GRADE, MAX_GRADE)
@@ -86,14 +70,12 @@ def exercise_intensity(cost: pl.Expr, step_seconds: float) -> pl.Expr:
 
 def feature_columns(step_seconds: float) -> list[pl.Expr]:
     speed, altitude = pl.col("speed").cast(pl.Float64), pl.col("altitude").cast(pl.Float64)
-    gain = pl.when(step >= 1).then((altitude - altitude.shift(1)).clip(lower_bound=0.0))
+    climbed = (altitude - lag(altitude, 1)).clip(lower_bound=0.0)
     grade = pl.col("smoothed_grade")
     columns = {
         "speed": speed,
         "altitude": altitude,
-        "gender": pl.col("gender").replace_strict(
-            GENDER_CODE, default=0.5, return_dtype=pl.Float64
-        ),
+        "gender": pl.col("gender"),
         "speed_lag_2": lag(speed, 2),
         "speed_lag_5": lag(speed, 5),
         "altitude_lag_30": lag(altitude, 30),
@@ -101,7 +83,7 @@ def feature_columns(step_seconds: float) -> list[pl.Expr]:
         "altitude_derivative": per_second_change(altitude, step_seconds),
         "rolling_speed_10": trailing_mean(speed, 10),
         "rolling_speed_30": trailing_mean(speed, 30),
-        "cumulative_elevation_gain": since_start(gain.otherwise(0.0)),
+        "cumulative_elevation_gain": climbed.cum_sum().over("row"),
         "elapsed_time": step.cast(pl.Float64) * step_seconds,
         "smoothed_grade": grade,
         "exercise_intensity": exercise_intensity(oxygen_cost(grade), step_seconds),
@@ -116,7 +98,9 @@ def workout_features(
 ) -> pl.DataFrame:
     """(row, step, the 14 FEATURE_NAMES, heart_rate) for every grid step of `workouts`, which
     needs timestamp, speed, altitude, heart_rate (lists) and gender; `row` is its row number."""
-    gender = workouts.select("gender").with_row_index("row")
+    gender = workouts.select(
+        pl.col("gender").replace_strict(GENDER_CODE, default=0.5, return_dtype=pl.Float32)
+    ).with_row_index("row")
     return (
         to_grid(workouts, step_seconds, hr_max_gap_seconds)
         .join(gender, on="row", how="left", maintain_order="left")

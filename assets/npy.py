@@ -3,7 +3,7 @@ footprint, in numpy's own format (np.load(..., allow_pickle=False) reads them)."
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -22,33 +22,13 @@ class NpyWriter:
     def append(self, rows: np.ndarray) -> None:
         if rows.shape[1:] != self.shape[1:]:
             raise ValueError(f"{self.path}: rows of shape {rows.shape[1:]}, not {self.shape[1:]}")
-        self._file.write(np.ascontiguousarray(rows, dtype=self.dtype).tobytes())
+        self._file.write(memoryview(np.ascontiguousarray(rows, dtype=self.dtype)).cast("B"))
         self.written += len(rows)
 
     def close(self) -> None:
         self._file.close()
         if self.written != self.shape[0]:
             raise RuntimeError(f"{self.path}: wrote {self.written} rows of {self.shape[0]}")
-
-
-def update_in_place(
-    path: Path, change: Callable[[np.ndarray, slice], np.ndarray], rows_per_block: int
-) -> None:
-    """Rewrite an .npy block by block with `change(block, rows)`, through plain reads and
-    writes rather than a memory map, so the pages do not count against the process."""
-    with path.open("r+b") as file:
-        if np.lib.format.read_magic(file) != (1, 0):
-            raise ValueError(f"{path}: not an .npy written by NpyWriter (format 1.0)")
-        shape, _, dtype = np.lib.format.read_array_header_1_0(file)
-        data_start = file.tell()
-        row_bytes = dtype.itemsize * int(np.prod(shape[1:], dtype=np.int64))
-        for rows in blocks(shape[0], rows_per_block):
-            file.seek(data_start + rows.start * row_bytes)
-            count = rows.stop - rows.start
-            block = np.frombuffer(file.read(count * row_bytes), dtype=dtype)
-            changed = change(block.reshape(count, *shape[1:]), rows)
-            file.seek(data_start + rows.start * row_bytes)
-            file.write(np.ascontiguousarray(changed, dtype=dtype).tobytes())
 
 
 def blocks(total: int, size: int) -> Iterator[slice]:

@@ -9,6 +9,7 @@ import polars as pl
 
 from assets.npy import blocks
 from assets.splits import workout_starts
+from assets.tensor_store import MIN_STD
 from models.tensors import SPLITS, load_metadata, load_split
 
 BLOCK_WINDOWS = 4096
@@ -33,13 +34,22 @@ def integrity(folder: Path) -> dict[str, int]:
     return found
 
 
+def owned_steps(workout_id: np.ndarray, length: np.ndarray, stride: int) -> np.ndarray:
+    """[N] leading steps of each window seen there first: with overlapping windows (stride < T)
+    a window owns its first `stride` steps, the last window of a workout all of its own."""
+    last_of_workout = np.append(workout_id[1:] != workout_id[:-1], True)
+    return np.where(last_of_workout, length, np.minimum(length, stride))
+
+
 def train_moments(folder: Path) -> tuple[np.ndarray, np.ndarray]:
-    """Mean and std of the *stored* (standardised) training features over masked steps: a
-    scaler fitted on exactly these steps leaves 0 and 1 (or 0 and 0 for a constant feature)."""
+    """Mean and std over the stored training steps with a measured heart rate, each step once."""
     tensors = load_split(folder, "train")
+    owned = owned_steps(tensors.workout_id, tensors.length, load_metadata(folder)["stride"])
+    steps_of = np.arange(tensors.mask.shape[1])[None, :]
     count, total, squares = 0, 0.0, 0.0
     for rows in blocks(len(tensors), BLOCK_WINDOWS):
-        steps = tensors.features[rows][tensors.mask[rows]].astype(np.float64)
+        fitted = tensors.mask[rows] & (steps_of < owned[rows][:, None])
+        steps = tensors.features[rows][fitted].astype(np.float64)
         count += len(steps)
         total = total + steps.sum(axis=0)
         squares = squares + np.square(steps).sum(axis=0)
@@ -48,10 +58,13 @@ def train_moments(folder: Path) -> tuple[np.ndarray, np.ndarray]:
 
 
 def scaler_refit_error(folder: Path) -> float:
-    """Largest deviation from mean 0 / std 1 (std 0 allowed for a feature constant in train)."""
+    """Largest difference between the saved scaler and one refitted on the stored training
+    steps, in units of the saved std (a feature constant in train has std 1 saved, 0 refitted)."""
+    saved = load_split(folder, "train").scaler
     mean, std = train_moments(folder)
-    std_error = np.minimum(np.abs(std - 1.0), np.abs(std))
-    return float(max(np.abs(mean).max(), std_error.max()))
+    std = np.where(std < MIN_STD, 1.0, std)
+    mean_error = np.abs(mean - saved.mean) / saved.std
+    return float(max(mean_error.max(), np.abs(std / saved.std - 1).max()))
 
 
 def users_by_split(folder: Path) -> dict[str, set[int]]:

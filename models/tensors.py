@@ -1,6 +1,10 @@
 """The tensor contract between the feature assets and every model: feature names and order, the
 on-disk layout of a split (plain .npy arrays, no pickle) and the scaler. numpy only, so training
-and prediction read it on a GPU node that has torch but neither dagster nor polars."""
+and prediction read it on a GPU node that has torch but neither dagster nor polars.
+
+Features are stored raw; `TensorSplit.inputs` standardises them with the scaler fitted on the
+training split, the same `Scaler.transform` prediction applies to a new workout's features.
+"""
 
 from __future__ import annotations
 
@@ -30,7 +34,7 @@ FEATURE_NAMES = (
 SPLITS = ("train", "val", "test")
 # One .npy per array, [N, ...] along the first axis; workout ids are fixed-width unicode.
 ARRAYS = {
-    "features": np.float32,  # [N, T, 14], standardised with the train scaler, 0 on padding
+    "features": np.float32,  # [N, T, 14] raw, 0 on padding; TensorSplit.inputs scales them
     "heart_rate": np.float32,  # [N, T] bpm, 0 where mask is 0
     "mask": np.bool_,  # [N, T] real step with a measured heart rate
     "user_index": np.int32,  # [N] row of metadata["users"]
@@ -65,7 +69,9 @@ class Scaler:
 
     def transform(self, features: np.ndarray) -> np.ndarray:
         """Raw features [..., 14] to model inputs (prediction uses this on new workouts)."""
-        return ((features - self.mean) / self.std).astype(np.float32)
+        scaled = features - self.mean.astype(np.float32)
+        scaled /= self.std.astype(np.float32)
+        return scaled
 
 
 @dataclass(frozen=True)
@@ -77,9 +83,17 @@ class TensorSplit:
     workout_id: np.ndarray
     window_start: np.ndarray
     length: np.ndarray
+    scaler: Scaler
 
     def __len__(self) -> int:
         return len(self.length)
+
+    def inputs(self, rows: slice | np.ndarray = slice(None)) -> np.ndarray:
+        """Standardised features of the chosen windows, padding left at exactly 0."""
+        scaled = self.scaler.transform(self.features[rows])
+        padding = np.arange(scaled.shape[1])[None, :] >= self.length[rows][:, None]
+        scaled[padding] = 0.0
+        return scaled
 
 
 def load_metadata(folder: str | Path) -> dict:
@@ -103,4 +117,4 @@ def load_split(folder: str | Path, split: str, mmap: bool = True) -> TensorSplit
         name: np.load(Path(folder, split, f"{name}.npy"), mmap_mode=mode, allow_pickle=False)
         for name in ARRAYS
     }
-    return TensorSplit(**arrays)
+    return TensorSplit(**arrays, scaler=load_scaler(folder))
