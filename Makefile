@@ -43,3 +43,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/apple_alignment.py
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/artifact_detectors.py
+	$(BIN)/python bench/features.py

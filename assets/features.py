@@ -43,7 +43,7 @@ def trailing_mean(value: pl.Expr, steps: int) -> pl.Expr:
 
 def smoothed_grade(step_seconds: float) -> pl.Expr:
     """Rise over distance across the last GRADE_STEPS steps, clipped to +-MAX_GRADE."""
-    metres = pl.when(step >= 1).then(pl.col("speed").cast(pl.Float64) / 3.6 * step_seconds)
+    metres = pl.when(step >= 1).then(pl.col("speed") / 3.6 * step_seconds)
     covered = metres.fill_null(0.0).rolling_sum(GRADE_STEPS, min_samples=1).over("row")
     rise = pl.col("altitude") - lag(pl.col("altitude"), GRADE_STEPS)
     grade = pl.when(covered >= MIN_GRADE_DISTANCE_M).then(rise / covered).otherwise(0.0)
@@ -53,7 +53,7 @@ def smoothed_grade(step_seconds: float) -> pl.Expr:
 def oxygen_cost(grade: pl.Expr) -> pl.Expr:
     """ACSM running equation (ml/kg/min), descents counting half: the load a pace and slope put
     on the heart, whoever runs it."""
-    v = pl.col("speed").cast(pl.Float64) * (1000.0 / 60.0)  # m/min
+    v = pl.col("speed") * (1000.0 / 60.0)  # m/min
     climb = pl.when(grade < 0).then(0.5 * grade).otherwise(grade)
     return RESTING_VO2 + v * (0.2 + 0.9 * climb)
 
@@ -69,7 +69,7 @@ def exercise_intensity(cost: pl.Expr, step_seconds: float) -> pl.Expr:
 
 
 def feature_columns(step_seconds: float) -> list[pl.Expr]:
-    speed, altitude = pl.col("speed").cast(pl.Float64), pl.col("altitude").cast(pl.Float64)
+    speed, altitude = pl.col("speed"), pl.col("altitude")
     climbed = (altitude - lag(altitude, 1)).clip(lower_bound=0.0)
     grade = pl.col("smoothed_grade")
     columns = {

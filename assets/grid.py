@@ -7,7 +7,7 @@ around t_k when both measured it and they are at most `hr_max_gap_seconds` apart
 across gaps and masked artifacts the target stays missing instead of being invented.
 
 All workouts share one sorted time axis (`at` = workout number * span + seconds), so the samples
-around every grid step of every workout come from two as-of joins, not a window per workout.
+around every grid step of every workout come from one as-of join, not a window per workout.
 """
 
 import polars as pl
@@ -33,21 +33,31 @@ def _axis(row: pl.Expr, seconds: pl.Expr, span: float) -> pl.Expr:
 
 
 def samples(workouts: pl.DataFrame, span: float) -> pl.DataFrame:
-    """One row per sample, sorted on the shared axis `at`, with running sums of the inputs."""
+    """One row per sample, sorted on the shared axis `at`, with running sums of the inputs and
+    the next sample's time, workout and heart rate beside it."""
+    # A missing input carries its last value forward. Before a workout's first value (speed
+    # derived from positions has none at the first fix) speed is 0, a runner at the start line,
+    # and altitude is the first fix's: where the run starts, not how it goes on.
+    filled = [
+        pl.col("speed").list.eval(pl.element().forward_fill().fill_null(0.0)),
+        pl.col("altitude").list.eval(pl.element().forward_fill().backward_fill()),
+    ]
     long = (
-        workouts.select("timestamp", *INPUTS, "heart_rate")
+        workouts.select("timestamp", *filled, "heart_rate", first=pl.col("timestamp").list.first())
         .with_row_index("row")
         .explode("timestamp", *INPUTS, "heart_rate")
     )
-    seconds = pl.col("timestamp") - pl.col("timestamp").first().over("row")
-    # A missing input carries its last value (a workout opening without one takes its first).
-    filled = {name: pl.col(name).forward_fill().backward_fill().over("row") for name in INPUTS}
-    return long.with_columns(**filled).select(
-        pl.col("row").alias("sample_row"),
+    at = _axis(pl.col("row"), pl.col("timestamp") - pl.col("first"), span)
+    return long.select(
+        "row",
         pl.int_range(pl.len(), dtype=pl.Int64).alias("index"),
-        at=_axis(pl.col("row"), seconds, span),
+        at=at,
         **{name: pl.col(name).cast(pl.Float64) for name in (*INPUTS, "heart_rate")},
         **{f"{name}_sum": pl.col(name).cast(pl.Float64).cum_sum() for name in INPUTS},
+    ).with_columns(
+        next_at=pl.col("at").shift(-1),
+        next_row=pl.col("row").shift(-1),
+        next_heart_rate=pl.col("heart_rate").shift(-1),
     )
 
 
@@ -83,14 +93,11 @@ def to_grid(
         .explode("step")
         .with_columns(grid_at=_axis(pl.col("row"), pl.col("step") * step_seconds, span))
     )
-    after = long.select(next_at=pl.col("at"), next_row="sample_row", next_heart_rate="heart_rate")
-    return (
-        grid.join_asof(long, left_on="grid_at", right_on="at", strategy="backward")
-        .join_asof(after, left_on="grid_at", right_on="next_at", strategy="forward")
-        .select(
-            "row",
-            "step",
-            *(_trailing_input(name).cast(pl.Float32).alias(name) for name in INPUTS),
-            _heart_rate(hr_max_gap_seconds).cast(pl.Float32).alias("heart_rate"),
-        )
+    return grid.join_asof(
+        long.drop("row"), left_on="grid_at", right_on="at", strategy="backward"
+    ).select(
+        "row",
+        "step",
+        *(_trailing_input(name).cast(pl.Float32).alias(name) for name in INPUTS),
+        _heart_rate(hr_max_gap_seconds).cast(pl.Float32).alias("heart_rate"),
     )

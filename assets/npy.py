@@ -22,7 +22,8 @@ class NpyWriter:
     def append(self, rows: np.ndarray) -> None:
         if rows.shape[1:] != self.shape[1:]:
             raise ValueError(f"{self.path}: rows of shape {rows.shape[1:]}, not {self.shape[1:]}")
-        self._file.write(memoryview(np.ascontiguousarray(rows, dtype=self.dtype)).cast("B"))
+        if len(rows):
+            self._file.write(memoryview(np.ascontiguousarray(rows, dtype=self.dtype)).cast("B"))
         self.written += len(rows)
 
     def close(self) -> None:

@@ -152,7 +152,7 @@ def step_arrays(
     rows `start`.. of the table; their training steps go into `moments`."""
     chunk = workouts.select(FEATURE_INPUTS).slice(start, rows.height).collect()
     grid = workout_features(chunk, config.step_seconds, config.hr_max_gap_seconds)
-    in_train = pl.col("row").is_in(rows.with_row_index().filter(split="train")["index"])
+    in_train = pl.col("row").is_in(rows.with_row_index().filter(split="train")["index"].implode())
     moments.add(grid.filter(in_train & pl.col("heart_rate").is_not_null()))
     return grid.select(FEATURE_NAMES).to_numpy(order="c"), grid["heart_rate"].to_numpy()
 

@@ -28,6 +28,10 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "quality_funnel",
         "artifact_flags",
         "quality_audit_report",
+        "user_disjoint_split",
+        "temporal_split",
+        "user_disjoint_tensors",
+        "temporal_tensors",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
@@ -47,6 +51,14 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "artifact_flags_schema",
         "workouts_accounted",
         "funnel_within_bounds",
+        "user_disjoint_split_schema",
+        "temporal_split_schema",
+        "user_disjoint_tensors_integrity",
+        "temporal_tensors_integrity",
+        "user_disjoint_scaler_from_train",
+        "temporal_scaler_from_train",
+        "users_disjoint",
+        "time_ordered",
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
     assert defs.resolve_job_def("apple_health_ingestion") is not None
