@@ -15,6 +15,7 @@ from assets.quality_report_parts import (
     distributions,
     histograms,
     inline,
+    rejections_by_split,
     speed_hr_correlation,
 )
 from assets.unify import fitrec_unified
@@ -22,7 +23,14 @@ from pipelines.resources import Lake
 from simulator import truth_dir_for
 
 REPORT_DIR = Path("reports", "quality_audit")
-SECTIONS = ("Funnel", "Distributions", "Speed-HR correlation", "Artifacts", "Detectors vs truth")
+SECTIONS = (
+    "Funnel",
+    "Gates and the evaluation splits",
+    "Distributions",
+    "Speed-HR correlation",
+    "Artifacts",
+    "Detectors vs truth",
+)
 
 
 def _inputs(fitrec: pl.LazyFrame, apple: pl.LazyFrame) -> pl.LazyFrame:
@@ -87,6 +95,7 @@ def quality_audit_report(
     apple_running_workouts: pl.LazyFrame,
     apple_alignment: pl.DataFrame,
     fitrec_source: pl.DataFrame,
+    user_disjoint_split: pl.DataFrame,
 ) -> dg.MaterializeResult:
     """The data-quality audit, regenerated from the tables each time they change."""
     folder = lake.path(REPORT_DIR)
@@ -104,6 +113,12 @@ def quality_audit_report(
         "# Data-quality audit",
         "## Funnel",
         markdown_table(quality_funnel.drop("max_rejected_share"), 50),
+        "## Gates and the evaluation splits",
+        "Rejected workouts per gate and the `user_disjoint` split of their user. A gate that "
+        "reads heart rate (the target) and removes test workouts makes the test population "
+        "easier than real use; 'none' counts users left with no clean workout at all. The "
+        "last row is what the gates kept.",
+        markdown_table(rejections_by_split(workouts_rejected, user_disjoint_split), 20),
         "## Distributions",
         markdown_table(distributions(workouts_clean)),
         "Apple Health heart-rate density per run:",

@@ -12,6 +12,9 @@ import matplotlib.pyplot as plt
 import polars as pl
 
 FIGURE_DPI = 90
+# Gates whose verdict depends on heart rate, the target: their rejections change what a model is
+# evaluated on, so the report counts them per split.
+HR_GATES = ("required", "aligned", "heart_rate")
 
 
 def distributions(clean: pl.LazyFrame) -> pl.DataFrame:
@@ -86,3 +89,31 @@ def artifact_example(heart_rate: list[float | None], flag: dict) -> bytes:
     ax.set_xlabel("step")
     ax.set_ylabel("bpm")
     return png(figure)
+
+
+def rejections_by_split(rejected: pl.DataFrame, users: pl.DataFrame) -> pl.DataFrame:
+    """Rejected workouts per gate and user_disjoint split of their user ("none": the user has
+    no clean workout, so no split), then the clean workouts per split: how much each gate
+    thinned each evaluation population."""
+    split = pl.col("split").fill_null("none")
+    keys = ["source", "user_id"]
+    per_gate = (
+        rejected.join(users.select(*keys, "split"), on=keys, how="left")
+        .group_by("gate_number", "gate", split)
+        .agg(workouts=pl.len().cast(pl.Int64))
+    )
+    kept = users.group_by("split").agg(workouts=pl.col("workouts").sum().cast(pl.Int64))
+    kept = kept.select(
+        gate_number=pl.lit(8, pl.Int8),
+        gate=pl.lit("kept (clean)"),
+        split=split,
+        workouts="workouts",
+    )
+    counts = (
+        pl.concat([per_gate, kept])
+        .pivot("split", index=["gate_number", "gate"], values="workouts")
+        .fill_null(0)
+        .sort("gate_number")
+    )
+    columns = [s for s in ("train", "val", "test", "none") if s in counts.columns]
+    return counts.select("gate", pl.col("gate").is_in(HR_GATES).alias("reads_heart_rate"), *columns)

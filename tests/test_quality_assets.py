@@ -10,6 +10,8 @@ from test_gates import workout
 from assets.fitrec_stream import FitrecPass
 from assets.quality import quality_assets, quality_checks
 from assets.quality_report import SECTIONS
+from assets.quality_report_parts import rejections_by_split
+from assets.tensors import user_disjoint_split
 from assets.unify import UNIFIED
 from pipelines.resources import lake_resources
 
@@ -37,7 +39,7 @@ def write_bronze(lake: Path, tmp_path: Path) -> None:
 
 def gate_lake(lake: Path, max_rejected_share: float) -> dg.ExecuteInProcessResult:
     return dg.materialize(
-        [*UPSTREAM, *quality_assets, *quality_checks],
+        [*UPSTREAM, *quality_assets, *quality_checks, user_disjoint_split],
         resources=lake_resources(str(lake)),
         run_config={
             "ops": {"quality_gates": {"config": {"max_rejected_share": max_rejected_share}}}
@@ -110,3 +112,29 @@ def test_audit_report_has_every_section_and_its_figures(lake: Path, tmp_path: Pa
     assert "| apple_health | dropout | masked | 1 " in report
     assert "no truth sidecar" in report
     assert (lake / "reports" / "quality_audit" / "distributions.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_rejections_are_counted_per_split_of_their_user():
+    rejected = pl.DataFrame(
+        {
+            "source": ["fitrec"] * 4,
+            "user_id": ["a", "b", "b", "ghost"],
+            "gate": ["heart_rate", "heart_rate", "size", "heart_rate"],
+            "gate_number": pl.Series([5, 5, 4, 5], dtype=pl.Int8),
+        }
+    )
+    users = pl.DataFrame(
+        {
+            "source": ["fitrec", "fitrec"],
+            "user_id": ["a", "b"],
+            "workouts": pl.Series([3, 2], dtype=pl.UInt32),
+            "split": ["train", "test"],
+        }
+    )
+    table = rejections_by_split(rejected, users)
+    assert table.rows() == [
+        ("size", False, 0, 1, 0),
+        ("heart_rate", True, 1, 1, 1),
+        ("kept (clean)", False, 3, 2, 0),
+    ]
+    assert table.columns == ["gate", "reads_heart_rate", "train", "test", "none"]
