@@ -61,9 +61,7 @@ def silver(work: Path, workouts: int, seed: int) -> Path:
     clean = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))}).clean.collect()
     copies = -(-workouts // clean.height)
     repeated = pl.concat(
-        clean.with_columns(
-            pl.col("workout_id") + f"-{copy}", pl.col("user_id") + f"-{copy}"
-        )
+        clean.with_columns(pl.col("workout_id") + f"-{copy}", pl.col("user_id") + f"-{copy}")
         for copy in range(copies)
     ).head(workouts)
     path = work / "workouts_clean.parquet"

@@ -87,11 +87,15 @@ def run_graph() -> None:
     result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
-        rows = metadata.get("dagster/row_count")
-        path = metadata.get("path")
+        path = metadata.get("path") or metadata.get("checkpoint")
+        if "best_val_mae" in metadata:
+            size = f"val MAE {metadata['best_val_mae'].value:5.2f}"
+        else:
+            rows = metadata.get("dagster/row_count")
+            size = f"{rows.value if rows else '':>10} rows"
         typer.echo(
-            f"{event.materialization.asset_key.to_user_string():<24} "
-            f"{rows.value if rows else '':>10} rows  {path.value if path else ''}"
+            f"{event.materialization.asset_key.to_user_string():<24} {size:>15}  "
+            f"{path.value if path else ''}"
         )
     for check in result.get_asset_check_evaluations():
         typer.echo(f"check {check.check_name:<32} {'passed' if check.passed else 'FAILED'}")

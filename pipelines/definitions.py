@@ -6,11 +6,19 @@ from assets.apple import apple_assets, apple_checks
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
 from assets.quality import quality_assets, quality_checks
 from assets.tensors import tensor_assets, tensor_checks_defs
+from assets.training import training_assets
 from pipelines.jobs import all_jobs
 from pipelines.resources import lake_resources
 
 defs = dg.Definitions(
-    assets=[fitrec_source, fitrec_bronze, *apple_assets, *quality_assets, *tensor_assets],
+    assets=[
+        fitrec_source,
+        fitrec_bronze,
+        *apple_assets,
+        *quality_assets,
+        *tensor_assets,
+        *training_assets,
+    ],
     asset_checks=[*fitrec_checks, *apple_checks, *quality_checks, *tensor_checks_defs],
     jobs=all_jobs,
     resources=lake_resources(),

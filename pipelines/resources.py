@@ -50,4 +50,6 @@ def lake_resources(
         "fitrec": FitrecSource(path=fitrec_path or os.environ.get("PULSELAKE_FITREC", "")),
         "apple_health": AppleHealthSource(path=apple_path or os.environ.get("PULSELAKE_APPLE", "")),
         "io_manager": LakeParquetIOManager(root=root),
+        # Training runs `python -m models.entry` in a subprocess speaking Dagster Pipes.
+        "pipes_subprocess": dg.PipesSubprocessClient(),
     }

@@ -3,6 +3,7 @@
 import dagster as dg
 from typer.testing import CliRunner
 
+from assets.training import FAMILIES
 from pipelines.cli import app
 from pipelines.definitions import defs
 
@@ -32,6 +33,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "temporal_split",
         "user_disjoint_tensors",
         "temporal_tensors",
+        *(f"trained_{family}" for family in FAMILIES),
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",

@@ -1,0 +1,141 @@
+"""The training loop, checkpoints and the Pipes-launched training asset, on tiny tensor sets."""
+
+import json
+from pathlib import Path
+
+import dagster as dg
+import numpy as np
+import polars as pl
+import pytest
+import torch
+
+from assets.tensor_store import WindowConfig, write_tensors
+from assets.training import FAMILIES, trained_model
+from models.checkpoint import load_checkpoint, save_checkpoint
+from models.tensors import FEATURE_NAMES, load_split
+from models.train import TrainConfig, masked_loss, train
+from models.zoo import MODELS
+from pipelines.resources import lake_resources
+from schemas.tables import polars_schema
+from schemas.workouts import CleanWorkouts
+
+T0 = 1_500_000_000
+
+
+def workout(wid: int, user: int, n: int = 48) -> dict:
+    """Speed steps between paces every 12 fixes; heart rate follows speed one step later."""
+    rng = np.random.default_rng(wid)
+    speed = np.repeat(rng.uniform(7, 15, n // 12 + 1), 12)[:n]
+    heart_rate = 90 + 5 * np.concatenate([[speed[0]], speed[:-1]]) + user
+    return {
+        "source": "fitrec",
+        "workout_id": str(wid),
+        "user_id": str(user),
+        "sport": "run",
+        "gender": "male" if user % 2 else "female",
+        "start_time": None,
+        "source_file": "sim.json",
+        "timestamp": [T0 + wid * 86_400 + 8 * i for i in range(n)],
+        "heart_rate": heart_rate.tolist(),
+        "speed": speed.tolist(),
+        "altitude": [50.0] * n,
+        "latitude": [60.0] * n,
+        "longitude": [24.0] * n,
+        "speed_source": "recorded",
+    }
+
+
+def tensor_set(folder: Path) -> Path:
+    """Users 0-5 train, 6-7 validate, 8 tests: 3 workouts each, windows of 16 steps."""
+    rows = [workout(10 * user + k, user) for user in range(9) for k in range(3)]
+    table = pl.DataFrame(rows, schema=polars_schema(CleanWorkouts))
+    split = {str(u): "train" if u < 6 else "val" if u < 8 else "test" for u in range(9)}
+    assignment = table.lazy().select(
+        "source", "workout_id", split=pl.col("user_id").replace_strict(split)
+    )
+    write_tensors(table.lazy(), assignment, folder, WindowConfig(window=16, stride=16), {})
+    return folder
+
+
+def test_masked_loss_ignores_masked_steps_exactly():
+    prediction = torch.tensor([[100.0, 150.0, 0.0], [120.0, 130.0, 999.0]])
+    target = torch.tensor([[110.0, 150.0, 0.0], [120.0, 126.0, 0.0]])
+    mask = torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0]])
+    assert masked_loss(prediction, target, mask, "mse").item() == pytest.approx((100 + 16) / 4)
+    assert masked_loss(prediction, target, mask, "mae").item() == pytest.approx((10 + 4) / 4)
+    huber = masked_loss(prediction, target, mask, "huber").item()
+    assert huber == pytest.approx((9.5 + 3.5) / 4)
+
+
+def test_training_lowers_validation_error_and_keeps_the_best_checkpoint(tmp_path: Path):
+    folder = tensor_set(tmp_path / "tensors")
+    epochs = []
+    config = TrainConfig(model="linear", epochs=12, batch_size=8, learning_rate=0.05, patience=20)
+    result = train(folder, tmp_path / "model.pt", config, epochs.append)
+    assert result.epochs == 12 and len(epochs) == 12
+    assert epochs[-1]["val_mae"] < epochs[0]["val_mae"] / 2
+    best = min(epochs, key=lambda e: e["val_mae"])
+    assert (result.best_epoch, result.best_val_mae) == (best["epoch"], best["val_mae"])
+    _, saved = load_checkpoint(tmp_path / "model.pt")
+    assert saved["epoch"] == best["epoch"] and saved["val_mae"] == best["val_mae"]
+    assert saved["split_scheme"] == "tensors"
+    assert saved["users"] == [f"fitrec/{u}" for u in range(6)]
+    assert len(saved["data_hash"]) == 64
+
+
+def test_training_is_reproducible(tmp_path: Path):
+    folder = tensor_set(tmp_path / "tensors")
+    config = TrainConfig(model="lstm", hyper={"hidden": 8, "layers": 1}, epochs=2, batch_size=4)
+    first = train(folder, tmp_path / "a.pt", config)
+    second = train(folder, tmp_path / "b.pt", config)
+    assert [e["val_mae"] for e in first.history] == [e["val_mae"] for e in second.history]
+
+
+def test_checkpoint_round_trip_predicts_identically(tmp_path: Path):
+    folder = tensor_set(tmp_path / "tensors")
+    config = TrainConfig(model="gru", hyper={"hidden": 8, "layers": 1}, epochs=1, batch_size=4)
+    train(folder, tmp_path / "model.pt", config)
+    model, _ = load_checkpoint(tmp_path / "model.pt")
+    again, _ = load_checkpoint(tmp_path / "model.pt")
+    split = load_split(folder, "test")
+    inputs, user = torch.from_numpy(split.inputs()), torch.full((len(split),), -1)
+    with torch.no_grad():
+        assert torch.equal(model(inputs, user), again(inputs, user))
+
+
+def test_a_checkpoint_for_other_features_is_refused(tmp_path: Path):
+    folder = tensor_set(tmp_path / "tensors")
+    train(folder, tmp_path / "model.pt", TrainConfig(model="linear", epochs=1))
+    model, saved = load_checkpoint(tmp_path / "model.pt")
+    save_checkpoint(
+        tmp_path / "other.pt", model, {**saved, "feature_names": list(reversed(FEATURE_NAMES))}
+    )
+    with pytest.raises(ValueError, match="trained on features"):
+        load_checkpoint(tmp_path / "other.pt")
+
+
+def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
+    tensor_set(lake / "tensors" / "user_disjoint")
+    instance = dg.DagsterInstance.ephemeral()
+    result = dg.materialize(
+        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear")],
+        instance=instance,
+        resources=lake_resources(str(lake)),
+        run_config={"ops": {"trained_linear": {"config": {"epochs": 3, "batch_size": 8}}}},
+    )
+    assert result.success
+    [event] = result.asset_materializations_for_node("trained_linear")
+    metadata = event.metadata
+    assert metadata["epochs"].value == 3 and metadata["parameters"].value == 15
+    checkpoint = Path(metadata["checkpoint"].value)
+    assert checkpoint == lake / "models" / "linear" / result.run_id / "model.pt"
+    assert checkpoint.is_file() and (checkpoint.parent / "curve.png").is_file()
+    assert metadata["curve"].value.startswith("![linear training curve](data:image/png;base64,")
+    logs = [e.user_message for e in instance.all_logs(result.run_id)]
+    epochs = [json.loads(m.split(": ", 1)[1]) for m in logs if m.startswith("epoch ")]
+    assert [e["epoch"] for e in epochs] == [0, 1, 2]
+    assert epochs[-1]["val_mae"] == pytest.approx(metadata["best_val_mae"].value, abs=5.0)
+
+
+def test_every_model_family_has_a_training_asset():
+    assert set(FAMILIES) == set(MODELS)
