@@ -44,3 +44,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/gate.py
 	$(BIN)/python bench/artifact_detectors.py
 	$(BIN)/python bench/features.py
+	$(BIN)/python bench/train_throughput.py
