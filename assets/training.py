@@ -8,8 +8,10 @@ import sys
 
 import dagster as dg
 import matplotlib.pyplot as plt
+import polars as pl
 import pydantic
 
+from assets.markdown import markdown_table
 from assets.quality_report_parts import inline, png
 from assets.tensors import TENSOR_DIR
 from pipelines.resources import Lake
@@ -28,6 +30,19 @@ FAMILIES = {
     "lstm_embedding": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
     "transformer": {"epochs": 8, "hyper": {"d_model": 32, "heads": 4, "layers": 2}},
     "patchtst": {"epochs": 8, "hyper": {"d_model": 32, "heads": 4, "layers": 2}},
+}
+
+LEADERBOARD = {
+    "family": pl.String,
+    "best_val_mae": pl.Float64,
+    "parameters": pl.Int64,
+    "epochs": pl.Int64,
+    "best_epoch": pl.Int64,
+    "train_seconds": pl.Float64,
+    "device": pl.String,
+    "config": pl.String,
+    "run_id": pl.String,
+    "checkpoint": pl.String,
 }
 
 
@@ -114,6 +129,7 @@ def trained_model(family: str) -> dg.AssetsDefinition:
         return dg.MaterializeResult(
             metadata={
                 **reported.metadata,
+                "config": dg.MetadataValue.json(train_config(family, config)),
                 "checkpoint": dg.MetadataValue.path(str(checkpoint)),
                 "curve": dg.MetadataValue.md(inline(curve, f"{family} training curve")),
             }
@@ -122,4 +138,42 @@ def trained_model(family: str) -> dg.AssetsDefinition:
     return _trained
 
 
-training_assets = [trained_model(family) for family in FAMILIES]
+@dg.asset(
+    group_name=GROUP,
+    kinds={"polars", "parquet"},
+    deps=[f"trained_{family}" for family in FAMILIES],
+)
+def leaderboard(context: dg.AssetExecutionContext) -> dg.Output:
+    """One row per model family's latest training run, best validation MAE first (selection
+    uses validation only; test is scored once, in evaluation)."""
+    rows = []
+    for family in FAMILIES:
+        event = context.instance.get_latest_materialization_event(dg.AssetKey(f"trained_{family}"))
+        if event is None or event.asset_materialization is None:
+            continue
+        metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+        rows.append(
+            {
+                "family": family,
+                "best_val_mae": metadata["best_val_mae"],
+                "parameters": metadata["parameters"],
+                "epochs": metadata["epochs"],
+                "best_epoch": metadata["best_epoch"],
+                "train_seconds": metadata["train_seconds"],
+                "device": metadata["device"],
+                "config": json.dumps(metadata["config"]),
+                "run_id": event.run_id,
+                "checkpoint": metadata["checkpoint"],
+            }
+        )
+    table = pl.DataFrame(rows, schema=LEADERBOARD).sort("best_val_mae")
+    return dg.Output(
+        table,
+        metadata={
+            "leaderboard": dg.MetadataValue.md(markdown_table(table.drop("config", "run_id"), 50)),
+            **({"best_family": table["family"][0]} if table.height else {}),
+        },
+    )
+
+
+training_assets = [*(trained_model(family) for family in FAMILIES), leaderboard]

@@ -217,10 +217,33 @@ class LSTMEmbeddingModel(Recurrent):
         return torch.cat([features, embedded], dim=-1)
 
 
+class PatchEncoder(ZooModel):
+    """The attention models' shared body: the window cut into patches of `patch` steps (the
+    last zero-padded, zero being the scaled mean), each patch's patch x 14 values projected to
+    one token, sinusoidal positions, pre-norm encoder blocks, final norm, and a head giving the
+    patch's `patch` heart rates. With patch=1 every step is a token."""
+
+    def _build(self, patch, d_model, heads, layers, dropout, causal) -> None:
+        self.patch = patch
+        self.project = nn.Linear(patch * N_FEATURES, d_model)
+        self.input_dropout = nn.Dropout(dropout)
+        self.encoder = Encoder(d_model, heads, layers, dropout, causal)
+        self.head = BpmHead(d_model, outputs=patch)
+
+    def forward(self, features: Tensor, user: Tensor) -> Tensor:
+        batch, steps, channels = features.shape
+        patches = -(-steps // self.patch)
+        padded = nn.functional.pad(features, (0, 0, 0, patches * self.patch - steps))
+        x = self.project(padded.reshape(batch, patches, self.patch * channels))
+        x = x + sinusoidal_encoding(patches, x.shape[2], x.device, x.dtype)
+        heart_rate = self.head(self.encoder(self.input_dropout(x)))  # [B, patches, patch]
+        return heart_rate.reshape(batch, patches * self.patch)[:, :steps]
+
+
 @register
-class TransformerModel(ZooModel):
-    """Lag-Llama-inspired encoder: input projection, sinusoidal positions, pre-norm blocks,
-    final norm, a head per step. causal=True (default): step t attends to steps <= t only."""
+class TransformerModel(PatchEncoder):
+    """Lag-Llama-inspired encoder over steps: input projection, sinusoidal positions, pre-norm
+    blocks, final norm, a head per step. causal=True (default): step t attends to steps <= t."""
 
     name = "transformer"
 
@@ -236,22 +259,12 @@ class TransformerModel(ZooModel):
         super().__init__(
             n_users, d_model=d_model, heads=heads, layers=layers, dropout=dropout, causal=causal
         )
-        self.project = nn.Linear(N_FEATURES, d_model)
-        self.input_dropout = nn.Dropout(dropout)
-        self.encoder = Encoder(d_model, heads, layers, dropout, causal)
-        self.head = BpmHead(d_model)
-
-    def forward(self, features: Tensor, user: Tensor) -> Tensor:
-        x = self.project(features)
-        x = x + sinusoidal_encoding(x.shape[1], x.shape[2], x.device, x.dtype)
-        return self.head(self.encoder(self.input_dropout(x)))[..., 0]
+        self._build(1, d_model, heads, layers, dropout, causal)
 
 
 @register
-class PatchTSTModel(ZooModel):
-    """PatchTST-style: the window cut into patches of `patch` steps (the last zero-padded, zero
-    being the scaled mean), each patch's patch x 14 values embedded as one token, sinusoidal
-    positions over patches, the encoder above, and a head giving the patch's `patch` heart rates.
+class PatchTSTModel(PatchEncoder):
+    """PatchTST-style: tokens are patches of `patch` steps over all 14 channels.
 
     Unlike the research code (channel-independent patches forecasting the inputs' own future,
     channels averaged), this regresses heart rate per step from all 14 channels together.
@@ -279,20 +292,7 @@ class PatchTSTModel(ZooModel):
             dropout=dropout,
             causal=causal,
         )
-        self.patch = patch
-        self.project = nn.Linear(patch * N_FEATURES, d_model)
-        self.input_dropout = nn.Dropout(dropout)
-        self.encoder = Encoder(d_model, heads, layers, dropout, causal)
-        self.head = BpmHead(d_model, outputs=patch)
-
-    def forward(self, features: Tensor, user: Tensor) -> Tensor:
-        batch, steps, channels = features.shape
-        patches = -(-steps // self.patch)
-        padded = nn.functional.pad(features, (0, 0, 0, patches * self.patch - steps))
-        x = self.project(padded.reshape(batch, patches, self.patch * channels))
-        x = x + sinusoidal_encoding(patches, x.shape[2], x.device, x.dtype)
-        heart_rate = self.head(self.encoder(self.input_dropout(x)))  # [B, patches, patch]
-        return heart_rate.reshape(batch, patches * self.patch)[:, :steps]
+        self._build(patch, d_model, heads, layers, dropout, causal)
 
 
 def _vector(values: Sequence[float] | None, default: float) -> list[float]:

@@ -34,6 +34,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "user_disjoint_tensors",
         "temporal_tensors",
         *(f"trained_{family}" for family in FAMILIES),
+        "leaderboard",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",

@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from assets.tensor_store import WindowConfig, write_tensors
-from assets.training import FAMILIES, trained_model
+from assets.training import FAMILIES, leaderboard, trained_model
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.tensors import FEATURE_NAMES, load_split
 from models.train import TrainConfig, masked_loss, train
@@ -118,7 +118,7 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     tensor_set(lake / "tensors" / "user_disjoint")
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear")],
+        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear"), leaderboard],
         instance=instance,
         resources=lake_resources(str(lake)),
         run_config={"ops": {"trained_linear": {"config": {"epochs": 3, "batch_size": 8}}}},
@@ -135,6 +135,11 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     epochs = [json.loads(m.split(": ", 1)[1]) for m in logs if m.startswith("epoch ")]
     assert [e["epoch"] for e in epochs] == [0, 1, 2]
     assert epochs[-1]["val_mae"] == pytest.approx(metadata["best_val_mae"].value, abs=5.0)
+    board = pl.read_parquet(lake / "leaderboard.parquet")
+    assert board.select("family", "best_val_mae", "epochs", "run_id", "checkpoint").rows() == [
+        ("linear", metadata["best_val_mae"].value, 3, result.run_id, str(checkpoint))
+    ]
+    assert json.loads(board["config"][0])["epochs"] == 3
 
 
 def test_every_model_family_has_a_training_asset():
