@@ -176,4 +176,4 @@ def leaderboard(context: dg.AssetExecutionContext) -> dg.Output:
     )
 
 
-training_assets = [*(trained_model(family) for family in FAMILIES), leaderboard]
+family_assets = [*(trained_model(family) for family in FAMILIES), leaderboard]

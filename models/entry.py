@@ -10,6 +10,7 @@ import json
 import os
 from dataclasses import asdict
 
+from models.personalise import FinetuneConfig, personalise
 from models.train import TrainConfig, train
 
 PIPES_CONTEXT_ENV = "DAGSTER_PIPES_CONTEXT"
@@ -21,6 +22,12 @@ def run_under_pipes() -> None:
     with open_dagster_pipes() as pipes:
         extras = pipes.extras
         config = TrainConfig(**extras["config"])
+        if extras.get("task") == "personalise":
+            finetune = FinetuneConfig(**extras["finetune"])
+            rows = personalise(extras["tensors"], extras["out"], config, finetune)
+            pipes.report_custom_message({"personalisation": rows})
+            pipes.report_asset_materialization(metadata={"people": len(rows)})
+            return
 
         def on_epoch(metrics: dict) -> None:
             pipes.log.info(f"epoch {metrics['epoch']}: " + json.dumps(metrics))

@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from models.checkpoint import save_checkpoint, tensors_fingerprint
+from models.checkpoint import load_checkpoint, save_checkpoint, tensors_fingerprint
 from models.tensors import TensorSplit, load_metadata, load_split
 from models.zoo import MODELS, UNKNOWN_USER, build_model, hide_users, parameter_count
 
@@ -32,6 +32,12 @@ class TrainConfig:
     schedule: str = "cosine"  # or "plateau" (halves the rate when validation MAE stalls)
     warmup_epochs: int = 1
     clip_norm: float = 1.0
+    # Personalisation: train and select on these users' windows only ("<source>/<user_id>", or
+    # a source name for all its users; empty = all), start from a checkpoint, and train only
+    # the parameters whose names start with one of `trainable` (empty = all).
+    users: list[str] = field(default_factory=list)
+    init_from: str = ""
+    trainable: list[str] = field(default_factory=list)
     user_dropout: float = 0.1  # share of training windows shown as an unknown user
     patience: int = 5  # epochs without a better validation MAE before stopping
     seed: int = 0
@@ -68,12 +74,17 @@ class Batches:
     user: torch.Tensor
 
     @classmethod
-    def from_split(cls, split: TensorSplit, user_rows: dict[int, int], device) -> Batches:
-        users = [user_rows.get(int(u), UNKNOWN_USER) for u in split.user_index]
+    def from_split(
+        cls, split: TensorSplit, keys: np.ndarray, rows: np.ndarray, vocabulary: list[str], device
+    ) -> Batches:
+        """The windows `rows` of `split`; `keys` holds every window's user key, `vocabulary`
+        the model's users (others become UNKNOWN_USER)."""
+        index = {key: row for row, key in enumerate(vocabulary)}
+        users = [index.get(key, UNKNOWN_USER) for key in keys[rows]]
         return cls(
-            torch.from_numpy(split.inputs()).to(device),
-            torch.from_numpy(np.array(split.heart_rate)).to(device),
-            torch.from_numpy(np.asarray(split.mask, dtype=np.float32)).to(device),
+            torch.from_numpy(split.inputs(rows)).to(device),
+            torch.from_numpy(np.array(split.heart_rate[rows])).to(device),
+            torch.from_numpy(np.asarray(split.mask[rows], dtype=np.float32)).to(device),
             torch.tensor(users, dtype=torch.int64, device=device),
         )
 
@@ -85,6 +96,33 @@ class Batches:
         for start in range(0, len(self), size):
             rows = index[start : start + size]
             yield self.inputs[rows], self.target[rows], self.mask[rows], self.user[rows]
+
+
+def user_keys(split: TensorSplit, meta: dict) -> np.ndarray:
+    """ "<source>/<user_id>" of every window."""
+    return np.asarray(meta["users"])[split.user_index]
+
+
+def chosen_windows(keys: np.ndarray, users: list[str]) -> np.ndarray:
+    """Rows whose user key, or whose source, is in `users` (all rows when it is empty)."""
+    if not users:
+        return np.arange(len(keys))
+    sources = np.char.partition(keys.astype(str), "/")[:, 0]
+    return np.flatnonzero(np.isin(keys, users) | np.isin(sources, users))
+
+
+def load_batches(
+    tensors, split_name: str, meta: dict, users: list[str], vocabulary: list[str] | None, device
+) -> tuple[Batches, list[str]]:
+    """A split's chosen windows on `device`, and the vocabulary (the chosen training users when
+    none is given)."""
+    split = load_split(tensors, split_name)
+    keys = user_keys(split, meta)
+    rows = chosen_windows(keys, users)
+    if not split.mask[rows].any():
+        raise ValueError(f"{tensors}: no {split_name} step with a heart rate for users {users}")
+    vocabulary = sorted(set(keys[rows].tolist())) if vocabulary is None else vocabulary
+    return Batches.from_split(split, keys, rows, vocabulary, device), vocabulary
 
 
 def pick_device(name: str) -> torch.device:
@@ -141,26 +179,32 @@ def train(
     cuda = device.type == "cuda"
     torch.backends.cudnn.enabled = True
     meta = load_metadata(tensors)
-    train_split, val_split = load_split(tensors, "train"), load_split(tensors, "val")
-    for name, split in (("train", train_split), ("val", val_split)):
-        if not split.mask.any():
-            raise ValueError(f"{tensors}: the {name} split has no step with a heart rate")
-    train_users = sorted({int(u) for u in np.unique(train_split.user_index)})
-    user_rows = {u: row for row, u in enumerate(train_users)}
-    train_data = Batches.from_split(train_split, user_rows, device)
-    val_data = Batches.from_split(val_split, user_rows, device)
-
-    # What a model needs from the tensor set (physical units), not from the user.
-    context = {
-        "feature_mean": meta["scaler"]["mean"],
-        "feature_std": meta["scaler"]["std"],
-        "step_seconds": meta["step_seconds"],
-    }
-    hyper = {**config.hyper, **{k: context[k] for k in MODELS[config.model].context_kwargs}}
-    model = build_model(config.model, len(train_users), **hyper).to(device)
+    start = load_checkpoint(config.init_from, str(device)) if config.init_from else None
+    vocabulary = start[1]["users"] if start else None
+    train_data, vocabulary = load_batches(tensors, "train", meta, config.users, vocabulary, device)
+    val_data, _ = load_batches(tensors, "val", meta, config.users, vocabulary, device)
+    if start:
+        model = start[0].train()
+        if model.config["name"] != config.model:
+            raise ValueError(
+                f"{config.init_from} holds a {model.config['name']}, not a {config.model}"
+            )
+    else:
+        # What a model needs from the tensor set (physical units), not from the user.
+        context = {
+            "feature_mean": meta["scaler"]["mean"],
+            "feature_std": meta["scaler"]["std"],
+            "step_seconds": meta["step_seconds"],
+        }
+        hyper = {**config.hyper, **{k: context[k] for k in MODELS[config.model].context_kwargs}}
+        model = build_model(config.model, len(vocabulary), **hyper).to(device)
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(not config.trainable or name.startswith(tuple(config.trainable)))
     step_model = torch.compile(model) if config.compile and cuda else model
     optimizer = torch.optim.AdamW(
-        model.parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        [p for p in model.parameters() if p.requires_grad],
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
     if config.schedule == "cosine":
@@ -179,7 +223,7 @@ def train(
         "scaler": meta["scaler"],
         "split_scheme": Path(tensors).name,
         "data_hash": tensors_fingerprint(tensors),
-        "users": [meta["users"][u] for u in train_users],
+        "users": vocabulary,
         "train_config": asdict(config),
     }
     generator = torch.Generator(device="cpu").manual_seed(config.seed)

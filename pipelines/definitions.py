@@ -4,9 +4,10 @@ import dagster as dg
 
 from assets.apple import apple_assets, apple_checks
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
+from assets.personalisation import personalisation
 from assets.quality import quality_assets, quality_checks
 from assets.tensors import tensor_assets, tensor_checks_defs
-from assets.training import training_assets
+from assets.training import family_assets
 from pipelines.jobs import all_jobs
 from pipelines.resources import lake_resources
 
@@ -17,7 +18,8 @@ defs = dg.Definitions(
         *apple_assets,
         *quality_assets,
         *tensor_assets,
-        *training_assets,
+        *family_assets,
+        personalisation,
     ],
     asset_checks=[*fitrec_checks, *apple_checks, *quality_checks, *tensor_checks_defs],
     jobs=all_jobs,

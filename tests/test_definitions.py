@@ -35,6 +35,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "temporal_tensors",
         *(f"trained_{family}" for family in FAMILIES),
         "leaderboard",
+        "personalisation",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",

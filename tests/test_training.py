@@ -1,6 +1,7 @@
 """The training loop, checkpoints and the Pipes-launched training asset, on tiny tensor sets."""
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
@@ -9,6 +10,7 @@ import polars as pl
 import pytest
 import torch
 
+from assets.personalisation import personalisation
 from assets.tensor_store import WindowConfig, write_tensors
 from assets.training import FAMILIES, leaderboard, trained_model
 from models.checkpoint import load_checkpoint, save_checkpoint
@@ -144,3 +146,56 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
 
 def test_every_model_family_has_a_training_asset():
     assert set(FAMILIES) == set(MODELS)
+
+
+def personal_tensor_set(folder: Path) -> Path:
+    """FitRec users 0-5 train and 6-7 validate; Apple user 50 trains on two workouts and
+    validates on a third, later one (the temporal case)."""
+    fitrec = [workout(10 * user + k, user) for user in range(8) for k in range(3)]
+    apple = [workout(500 + k, 50) | {"source": "apple_health"} for k in range(3)]
+    table = pl.DataFrame(fitrec + apple, schema=polars_schema(CleanWorkouts))
+    split = pl.when(pl.col("source") == "apple_health").then(
+        pl.when(pl.col("workout_id") == "502").then(pl.lit("val")).otherwise(pl.lit("train"))
+    )
+    split = split.when(pl.col("user_id").cast(pl.Int32) < 6).then(pl.lit("train"))
+    assignment = table.lazy().select("source", "workout_id", split=split.otherwise(pl.lit("val")))
+    write_tensors(table.lazy(), assignment, folder, WindowConfig(window=16, stride=16), {})
+    return folder
+
+
+def test_fine_tuning_starts_from_the_checkpoint_and_trains_only_what_it_is_told(tmp_path: Path):
+    folder = personal_tensor_set(tmp_path / "temporal")
+    base = TrainConfig(model="lstm", hyper={"hidden": 8, "layers": 1}, epochs=2, batch_size=4)
+    train(folder, tmp_path / "population.pt", replace(base, users=["fitrec"]))
+    population, saved = load_checkpoint(tmp_path / "population.pt")
+    assert saved["users"] == [f"fitrec/{u}" for u in range(6)]
+    tuned = replace(
+        base,
+        users=["apple_health/50"],
+        init_from=str(tmp_path / "population.pt"),
+        trainable=["head"],
+        learning_rate=0.1,
+    )
+    train(folder, tmp_path / "tuned.pt", tuned)
+    finetuned, saved = load_checkpoint(tmp_path / "tuned.pt")
+    assert saved["users"] == [f"fitrec/{u}" for u in range(6)]  # the new person stays unknown
+    before, after = population.state_dict(), finetuned.state_dict()
+    changed = {name for name in before if not torch.equal(before[name], after[name])}
+    assert changed and all(name.startswith("head") for name in changed)
+
+
+def test_personalisation_asset_compares_three_ways_per_wearer(lake: Path):
+    personal_tensor_set(lake / "tensors" / "temporal")
+    config = {"epochs": 2, "batch_size": 4, "finetune_epochs": 2, "hyper": '{"hidden": 8}'}
+    result = dg.materialize(
+        [dg.AssetSpec("temporal_tensors"), personalisation],
+        resources=lake_resources(str(lake)),
+        run_config={"ops": {"personalisation": {"config": config}}},
+    )
+    assert result.success
+    out = lake / "models" / "personalisation" / result.run_id
+    table = pl.read_parquet(out / "comparison.parquet")
+    assert table["user"].to_list() == ["apple_health/50"]
+    maes = table.select("population_val_mae", "finetuned_val_mae", "alone_val_mae").row(0)
+    assert all(0 < mae < 100 for mae in maes)
+    assert {p.name for p in out.rglob("*.pt")} == {"population.pt", "finetuned.pt", "alone.pt"}
