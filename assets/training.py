@@ -5,6 +5,7 @@ run's id (never "the newest file in a folder")."""
 
 import json
 import sys
+from pathlib import Path
 
 import dagster as dg
 import matplotlib.pyplot as plt
@@ -82,6 +83,43 @@ def training_curve(history: list[dict], title: str) -> bytes:
     return png(figure)
 
 
+def run_training(
+    context: dg.AssetExecutionContext,
+    pipes_subprocess: dg.PipesSubprocessClient,
+    lake: Lake,
+    checkpoint: Path,
+    settings: dict,
+) -> dict:
+    """Train once through Pipes; the entry point's result summary plus the epoch history, the
+    training curve written beside the checkpoint."""
+    session = pipes_subprocess.run(
+        command=[sys.executable, "-m", "models.entry"],
+        context=context,
+        extras={
+            "tensors": str(lake.path(TENSOR_DIR, SCHEME)),
+            "checkpoint": str(checkpoint),
+            "config": settings,
+        },
+    )
+    messages = session.get_custom_messages()
+    [result] = [m["result"] for m in messages if "result" in m]
+    history = [m["epoch_metrics"] for m in messages if "epoch_metrics" in m]
+    curve = training_curve(history, settings["model"])
+    checkpoint.with_name("curve.png").write_bytes(curve)
+    return {**result, "config": settings, "curve": curve}
+
+
+def training_metadata(result: dict, settings: dict, title: str) -> dict:
+    keys = ("best_val_mae", "best_epoch", "epochs", "parameters", "device")
+    return {
+        **{key: result[key] for key in keys},
+        "train_seconds": result["seconds"],
+        "config": dg.MetadataValue.json(settings),
+        "checkpoint": dg.MetadataValue.path(result["checkpoint"]),
+        "curve": dg.MetadataValue.md(inline(result["curve"], f"{title} training curve")),
+    }
+
+
 def trained_model(family: str) -> dg.AssetsDefinition:
     defaults = FAMILIES[family]
     fields = {**defaults, "hyper": json.dumps(defaults.get("hyper", {}))}
@@ -109,31 +147,9 @@ def trained_model(family: str) -> dg.AssetsDefinition:
         pipes_subprocess: dg.PipesSubprocessClient,
     ) -> dg.MaterializeResult:
         checkpoint = lake.path(MODEL_DIR, family, context.run.run_id, "model.pt")
-        session = pipes_subprocess.run(
-            command=[sys.executable, "-m", "models.entry"],
-            context=context,
-            extras={
-                "tensors": str(lake.path(TENSOR_DIR, SCHEME)),
-                "checkpoint": str(checkpoint),
-                "config": train_config(family, config),
-            },
-        )
-        history = [
-            message["epoch_metrics"]
-            for message in session.get_custom_messages()
-            if "epoch_metrics" in message
-        ]
-        curve = training_curve(history, family)
-        checkpoint.with_name("curve.png").write_bytes(curve)
-        reported = session.get_materialize_result()
-        return dg.MaterializeResult(
-            metadata={
-                **reported.metadata,
-                "config": dg.MetadataValue.json(train_config(family, config)),
-                "checkpoint": dg.MetadataValue.path(str(checkpoint)),
-                "curve": dg.MetadataValue.md(inline(curve, f"{family} training curve")),
-            }
-        )
+        settings = train_config(family, config)
+        result = run_training(context, pipes_subprocess, lake, checkpoint, settings)
+        return dg.MaterializeResult(metadata=training_metadata(result, settings, family))
 
     return _trained
 
@@ -143,9 +159,10 @@ def trained_model(family: str) -> dg.AssetsDefinition:
     kinds={"polars", "parquet"},
     deps=[f"trained_{family}" for family in FAMILIES],
 )
-def leaderboard(context: dg.AssetExecutionContext) -> dg.Output:
-    """One row per model family's latest training run, best validation MAE first (selection
-    uses validation only; test is scored once, in evaluation)."""
+def leaderboard(context: dg.AssetExecutionContext, sweep: pl.DataFrame) -> dg.Output:
+    """One row per trained model: each family's latest training run and every point of the
+    latest sweep, best validation MAE first (selection uses validation only; test is scored
+    once, in evaluation)."""
     rows = []
     for family in FAMILIES:
         event = context.instance.get_latest_materialization_event(dg.AssetKey(f"trained_{family}"))
@@ -166,7 +183,7 @@ def leaderboard(context: dg.AssetExecutionContext) -> dg.Output:
                 "checkpoint": metadata["checkpoint"],
             }
         )
-    table = pl.DataFrame(rows, schema=LEADERBOARD).sort("best_val_mae")
+    table = pl.concat([pl.DataFrame(rows, schema=LEADERBOARD), sweep]).sort("best_val_mae")
     return dg.Output(
         table,
         metadata={

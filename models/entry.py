@@ -26,7 +26,6 @@ def run_under_pipes() -> None:
             finetune = FinetuneConfig(**extras["finetune"])
             rows = personalise(extras["tensors"], extras["out"], config, finetune)
             pipes.report_custom_message({"personalisation": rows})
-            pipes.report_asset_materialization(metadata={"people": len(rows)})
             return
 
         def on_epoch(metrics: dict) -> None:
@@ -36,17 +35,6 @@ def run_under_pipes() -> None:
         result = train(extras["tensors"], extras["checkpoint"], config, on_epoch)
         summary = {key: value for key, value in asdict(result).items() if key != "history"}
         pipes.report_custom_message({"result": summary})
-        pipes.report_asset_materialization(
-            metadata={
-                "best_val_mae": result.best_val_mae,
-                "best_epoch": result.best_epoch,
-                "epochs": result.epochs,
-                "parameters": result.parameters,
-                "train_seconds": result.seconds,
-                "device": result.device,
-                "checkpoint": {"raw_value": result.checkpoint, "type": "path"},
-            }
-        )
 
 
 def run_from_flags() -> None:

@@ -38,6 +38,7 @@ class TrainConfig:
     users: list[str] = field(default_factory=list)
     init_from: str = ""
     trainable: list[str] = field(default_factory=list)
+    sequence_length: int = 0  # train on windows cut to this many steps (0: the tensors' T)
     user_dropout: float = 0.1  # share of training windows shown as an unknown user
     patience: int = 5  # epochs without a better validation MAE before stopping
     seed: int = 0
@@ -90,6 +91,24 @@ class Batches:
 
     def __len__(self) -> int:
         return len(self.user)
+
+    def cut(self, length: int) -> Batches:
+        """Each window as consecutive sequences of `length` steps (a sweep dimension); those
+        without a measured step are dropped."""
+        steps = self.target.shape[1]
+        if length in (0, steps):
+            return self
+        if steps % length:
+            raise ValueError(f"sequence_length {length} does not divide the windows' {steps}")
+        parts = steps // length
+        cut = Batches(
+            self.inputs.reshape(-1, length, self.inputs.shape[2]),
+            self.target.reshape(-1, length),
+            self.mask.reshape(-1, length),
+            self.user.repeat_interleave(parts),
+        )
+        keep = cut.mask.sum(dim=1) > 0
+        return Batches(cut.inputs[keep], cut.target[keep], cut.mask[keep], cut.user[keep])
 
     def slices(self, size: int, order: torch.Tensor | None = None):
         index = order if order is not None else torch.arange(len(self), device=self.user.device)
@@ -183,6 +202,8 @@ def train(
     vocabulary = start[1]["users"] if start else None
     train_data, vocabulary = load_batches(tensors, "train", meta, config.users, vocabulary, device)
     val_data, _ = load_batches(tensors, "val", meta, config.users, vocabulary, device)
+    train_data = train_data.cut(config.sequence_length)
+    val_data = val_data.cut(config.sequence_length)
     if start:
         model = start[0].train()
         if model.config["name"] != config.model:

@@ -6,6 +6,7 @@ from assets.apple import apple_assets, apple_checks
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
 from assets.personalisation import personalisation
 from assets.quality import quality_assets, quality_checks
+from assets.sweep import sweep
 from assets.tensors import tensor_assets, tensor_checks_defs
 from assets.training import family_assets
 from pipelines.jobs import all_jobs
@@ -20,6 +21,7 @@ defs = dg.Definitions(
         *tensor_assets,
         *family_assets,
         personalisation,
+        sweep,
     ],
     asset_checks=[*fitrec_checks, *apple_checks, *quality_checks, *tensor_checks_defs],
     jobs=all_jobs,

@@ -17,4 +17,11 @@ apple_health_ingestion_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
-all_jobs = [fitrec_ingestion_job, apple_health_ingestion_job]
+sweep_job = dg.define_asset_job(
+    "model_sweep",
+    selection=dg.AssetSelection.assets("sweep", "leaderboard"),
+    description="Train the grid in the `sweep` asset's config (families x learning rates x "
+    "batch sizes x sequence lengths) and refresh the leaderboard.",
+)
+
+all_jobs = [fitrec_ingestion_job, apple_health_ingestion_job, sweep_job]

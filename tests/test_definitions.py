@@ -36,6 +36,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         *(f"trained_{family}" for family in FAMILIES),
         "leaderboard",
         "personalisation",
+        "sweep",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
@@ -66,6 +67,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
     assert defs.resolve_job_def("apple_health_ingestion") is not None
+    assert defs.resolve_job_def("model_sweep") is not None
 
 
 def test_cli_simulate_writes_file_and_truth(tmp_path):

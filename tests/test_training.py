@@ -11,6 +11,7 @@ import pytest
 import torch
 
 from assets.personalisation import personalisation
+from assets.sweep import sweep
 from assets.tensor_store import WindowConfig, write_tensors
 from assets.training import FAMILIES, leaderboard, trained_model
 from models.checkpoint import load_checkpoint, save_checkpoint
@@ -120,10 +121,15 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     tensor_set(lake / "tensors" / "user_disjoint")
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear"), leaderboard],
+        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear"), sweep, leaderboard],
         instance=instance,
         resources=lake_resources(str(lake)),
-        run_config={"ops": {"trained_linear": {"config": {"epochs": 3, "batch_size": 8}}}},
+        run_config={
+            "ops": {
+                "trained_linear": {"config": {"epochs": 3, "batch_size": 8}},
+                "sweep": {"config": {**GRID, "families": ["linear"], "sequence_lengths": [8, 16]}},
+            }
+        },
     )
     assert result.success
     [event] = result.asset_materializations_for_node("trained_linear")
@@ -133,15 +139,33 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     assert checkpoint == lake / "models" / "linear" / result.run_id / "model.pt"
     assert checkpoint.is_file() and (checkpoint.parent / "curve.png").is_file()
     assert metadata["curve"].value.startswith("![linear training curve](data:image/png;base64,")
-    logs = [e.user_message for e in instance.all_logs(result.run_id)]
+    logs = [
+        e.user_message for e in instance.all_logs(result.run_id) if e.step_key == "trained_linear"
+    ]
     epochs = [json.loads(m.split(": ", 1)[1]) for m in logs if m.startswith("epoch ")]
     assert [e["epoch"] for e in epochs] == [0, 1, 2]
     assert epochs[-1]["val_mae"] == pytest.approx(metadata["best_val_mae"].value, abs=5.0)
     board = pl.read_parquet(lake / "leaderboard.parquet")
-    assert board.select("family", "best_val_mae", "epochs", "run_id", "checkpoint").rows() == [
-        ("linear", metadata["best_val_mae"].value, 3, result.run_id, str(checkpoint))
+    trained = board.filter(pl.col("checkpoint") == str(checkpoint))
+    assert trained.select("family", "best_val_mae", "epochs", "run_id").rows() == [
+        ("linear", metadata["best_val_mae"].value, 3, result.run_id)
     ]
-    assert json.loads(board["config"][0])["epochs"] == 3
+    assert json.loads(trained["config"][0])["epochs"] == 3
+    swept = pl.read_parquet(lake / "sweep.parquet")
+    assert swept.height == 2 and board.height == 3
+    assert board["best_val_mae"].is_sorted()
+    assert sorted(json.loads(c)["sequence_length"] for c in swept["config"]) == [8, 16]
+
+
+GRID = {"learning_rates": [0.05], "batch_sizes": [8], "epochs": 2}
+
+
+def test_sequence_length_cuts_windows_into_shorter_sequences(tmp_path: Path):
+    folder = tensor_set(tmp_path / "tensors")
+    config = TrainConfig(model="linear", epochs=1, sequence_length=8)
+    assert train(folder, tmp_path / "m.pt", config).epochs == 1
+    with pytest.raises(ValueError, match="does not divide"):
+        train(folder, tmp_path / "m.pt", replace(config, sequence_length=5))
 
 
 def test_every_model_family_has_a_training_asset():
