@@ -1,6 +1,8 @@
 """The training loop, checkpoints and the Pipes-launched training asset, on tiny tensor sets."""
 
 import json
+import subprocess
+import sys
 from dataclasses import replace
 from pathlib import Path
 
@@ -223,3 +225,11 @@ def test_personalisation_asset_compares_three_ways_per_wearer(lake: Path):
     maes = table.select("population_val_mae", "finetuned_val_mae", "alone_val_mae").row(0)
     assert all(0 < mae < 100 for mae in maes)
     assert {p.name for p in out.rglob("*.pt")} == {"population.pt", "finetuned.pt", "alone.pt"}
+
+
+def test_models_run_without_dagster_polars_or_pandas():
+    """What a GPU node has: torch and numpy. Blocking the others makes any import of them fail."""
+    blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in ("dagster", "polars", "pandas"))
+    code = f"import sys; {blocked}; import models.entry, models.personalise, models.checkpoint"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
