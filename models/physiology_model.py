@@ -1,17 +1,21 @@
-"""The differentiable physiology behind the zoo's `physiological` model: running oxygen demand
-(ACSM equation, as the exercise_intensity feature uses it), the fraction of heart-rate reserve it
-takes, first-order heart-rate kinetics with separate on/off time constants, and cardiac drift.
-Per-user parameters live in one embedding table whose raw values map through softplus with a
-floor, so every physical quantity stays in range however gradient descent moves it. torch only.
+"""The zoo's `physiological` model and the differentiable physiology behind it: running
+oxygen demand (ACSM equation, as the exercise_intensity feature uses it), the fraction of
+heart-rate reserve it takes, first-order heart-rate kinetics with separate on/off time
+constants, and cardiac drift. Per-user parameters live in one embedding table whose raw values
+map through softplus with a floor, so every physical quantity stays in range however gradient
+descent moves it. torch only.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from models.base import ELAPSED, GRADE, INTENSITY, N_FEATURES, SPEED, ZooModel, register, user_rows
 
 RESTING_VO2 = 3.5  # ml/kg/min, one MET (the same constant as the exercise_intensity feature)
 MAX_FRACTION = 0.999  # fraction of reserve is clipped to [0, MAX_FRACTION]: [0, 1)
@@ -103,3 +107,65 @@ def heart_rate_kinetics(
         heart_rate = heart_rate + rate * (target - heart_rate)
         out.append(heart_rate)
     return torch.stack(out, dim=1)
+
+
+def _vector(values: Sequence[float] | None, default: float) -> list[float]:
+    if values is None:
+        return [default] * N_FEATURES
+    values = [float(v) for v in values]
+    if len(values) != N_FEATURES:
+        raise ValueError(f"expected {N_FEATURES} per-feature values, got {len(values)}")
+    return values
+
+
+@register
+class PhysiologicalModel(ZooModel):
+    """Differentiable physiology (models.physiology_model): speed and grade, unscaled with
+    feature_mean/feature_std, give an oxygen demand and a steady heart rate, which heart rate
+    follows with tau_on / tau_off kinetics over step_seconds steps, plus drift_bpm_per_hour
+    x elapsed time. The state before step 0 is the steady heart rate of the
+    exercise_intensity feature (the load's trailing average), so a window cut mid-workout does
+    not start at rest. Six parameters per user, row n_users the population's (unknown users).
+
+    feature_mean/feature_std default to 0/1, i.e. raw inputs: pass the scaler's for standardised
+    ones. No HR_PRIOR bias: an untrained model predicts from the population parameters."""
+
+    name = "physiological"
+    context_kwargs = ("feature_mean", "feature_std", "step_seconds")
+
+    def __init__(
+        self,
+        n_users: int,
+        feature_mean: Sequence[float] | None = None,
+        feature_std: Sequence[float] | None = None,
+        step_seconds: float = 8.0,
+        economy: float = 1.0,
+    ):
+        mean, std = _vector(feature_mean, 0.0), _vector(feature_std, 1.0)
+        step_seconds, economy = float(step_seconds), float(economy)
+        super().__init__(
+            n_users, feature_mean=mean, feature_std=std, step_seconds=step_seconds, economy=economy
+        )
+        self.step_seconds, self.economy = step_seconds, economy
+        # Not in the state_dict: the config is their one source.
+        self.register_buffer("feature_mean", torch.tensor(mean), persistent=False)
+        self.register_buffer("feature_std", torch.tensor(std), persistent=False)
+        self.physiology = PhysiologyParameters(n_users + 1)
+
+    def user_parameters(self, user: Tensor) -> dict[str, Tensor]:
+        """Each user's parameters in physical units (bpm, ml/kg/min, s, bpm/h), [B] each."""
+        return self.physiology(user_rows(user, self.n_users))
+
+    def forward(self, features: Tensor, user: Tensor) -> Tensor:
+        raw = features.float() * self.feature_std + self.feature_mean
+        p = self.user_parameters(user)
+
+        def steady(demand: Tensor) -> Tensor:
+            return steady_state_hr(demand, p["rest"], p["max"], p["vo2max"], self.economy)
+
+        target = steady(oxygen_demand(raw[..., SPEED], raw[..., GRADE]))
+        start = steady(raw[:, :1, INTENSITY] - RESTING_VO2)[:, 0]
+        heart_rate = heart_rate_kinetics(
+            target, start, p["tau_on"], p["tau_off"], self.step_seconds
+        )
+        return heart_rate + p["drift"][:, None] * raw[..., ELAPSED] / 3600.0

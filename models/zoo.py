@@ -1,105 +1,41 @@
-"""The model zoo: every heart-rate model behind one contract, and a registry to build them by name.
-
-    model(features [B, T, 14] float32 standardised, user [B] int64) -> heart rate [B, T] float32 bpm
-
-`user` is a row of the training user vocabulary, UNKNOWN_USER (-1) for anyone else; indices
->= n_users count as unknown too. Models with per-user parameters keep n_users + 1 rows, the last
-one learned for unknown users: train with `hide_users` so that row sees data.
-
-Each model keeps its constructor arguments in `model.config` (JSON-serialisable, with name and
-n_users), so `build_model(**model.config)` rebuilds it for a checkpoint's state_dict. Models
-whose `context_kwargs` is not empty need those arguments from the tensor set (scaler mean/std,
-step seconds), not from the user. torch, numpy and the standard library only.
-
-Outputs are computed as HR_SCALE * (network output + bias) with the bias starting at
-HR_PRIOR / HR_SCALE: an untrained model predicts about HR_PRIOR, and the networks work in units
-of about one heart-rate standard deviation, which suits Adam's usual learning rates. The head
-runs in float32 outside autocast (bf16 cannot tell 140 from 140.5 bpm).
-"""
+"""The model zoo: the network models (models.base has the contract they keep, and the
+registry; models.physiology_model the physiological one). Importing this module registers every
+model, so `build_model` knows them all."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import ClassVar
 
 import torch
 from torch import Tensor, nn
 
+from models import physiology_model  # noqa: F401  (registers "physiological")
 from models.attention import Encoder, sinusoidal_encoding
-from models.physiology_model import (
-    RESTING_VO2,
-    PhysiologyParameters,
-    heart_rate_kinetics,
-    oxygen_demand,
-    steady_state_hr,
+from models.base import (
+    HR_PRIOR,
+    HR_SCALE,
+    MODELS,
+    N_FEATURES,
+    UNKNOWN_USER,
+    BpmHead,
+    ZooModel,
+    build_model,
+    hide_users,
+    parameter_count,
+    register,
+    user_rows,
 )
-from models.tensors import FEATURE_NAMES
 
-UNKNOWN_USER = -1
-HR_PRIOR = 140.0  # bpm an untrained model predicts
-HR_SCALE = 20.0  # bpm per unit of network output, about the spread of running heart rate
-N_FEATURES = len(FEATURE_NAMES)
-SPEED, GRADE = FEATURE_NAMES.index("speed"), FEATURE_NAMES.index("smoothed_grade")
-ELAPSED, INTENSITY = FEATURE_NAMES.index("elapsed_time"), FEATURE_NAMES.index("exercise_intensity")
-
-MODELS: dict[str, type[ZooModel]] = {}
-
-
-def register(cls: type[ZooModel]) -> type[ZooModel]:
-    MODELS[cls.name] = cls
-    return cls
-
-
-def build_model(name: str, n_users: int, **hyper) -> ZooModel:
-    if name not in MODELS:
-        raise ValueError(f"unknown model {name!r}; the zoo has {sorted(MODELS)}")
-    return MODELS[name](n_users, **hyper)
-
-
-def parameter_count(model: nn.Module) -> int:
-    return sum(p.numel() for p in model.parameters() if p.requires_grad)
-
-
-def user_rows(user: Tensor, n_users: int) -> Tensor:
-    """Embedding rows: a known user's own index, row n_users for -1 or any index >= n_users."""
-    unknown = (user < 0) | (user >= n_users)
-    return torch.where(unknown, torch.full_like(user, n_users), user)
-
-
-def hide_users(user: Tensor, fraction: float, generator: torch.Generator | None = None) -> Tensor:
-    """Training-time user dropout: a random `fraction` of the batch becomes UNKNOWN_USER, so the
-    unknown row learns the population instead of staying at its initial value."""
-    draw = torch.rand(user.shape, generator=generator).to(user.device)
-    return torch.where(draw < fraction, torch.full_like(user, UNKNOWN_USER), user)
-
-
-class BpmHead(nn.Module):
-    """Linear map to `outputs` bpm values per position: HR_SCALE * (W h + bias), in float32."""
-
-    def __init__(self, in_features: int, outputs: int = 1):
-        super().__init__()
-        self.proj = nn.Linear(in_features, outputs, bias=False)
-        with torch.no_grad():
-            self.proj.weight.mul_(0.1)  # start near the prior, not at +-10 bpm of noise
-        self.bias = nn.Parameter(torch.tensor(HR_PRIOR / HR_SCALE))
-
-    def forward(self, hidden: Tensor) -> Tensor:
-        with torch.autocast(hidden.device.type, enabled=False):
-            out = nn.functional.linear(hidden.float(), self.proj.weight.float()) + self.bias
-            return HR_SCALE * out
-
-
-class ZooModel(nn.Module):
-    name: ClassVar[str]
-    context_kwargs: ClassVar[tuple[str, ...]] = ()  # arguments that come from the tensor set
-
-    def __init__(self, n_users: int, **hyper):
-        super().__init__()
-        self.n_users = int(n_users)
-        self.config = {"name": self.name, "n_users": self.n_users, **hyper}
-
-    def forward(self, features: Tensor, user: Tensor) -> Tensor:
-        raise NotImplementedError
+__all__ = [
+    "HR_PRIOR",
+    "HR_SCALE",
+    "MODELS",
+    "UNKNOWN_USER",
+    "build_model",
+    "hide_users",
+    "parameter_count",
+    "user_rows",
+]
 
 
 @register
@@ -293,65 +229,3 @@ class PatchTSTModel(PatchEncoder):
             causal=causal,
         )
         self._build(patch, d_model, heads, layers, dropout, causal)
-
-
-def _vector(values: Sequence[float] | None, default: float) -> list[float]:
-    if values is None:
-        return [default] * N_FEATURES
-    values = [float(v) for v in values]
-    if len(values) != N_FEATURES:
-        raise ValueError(f"expected {N_FEATURES} per-feature values, got {len(values)}")
-    return values
-
-
-@register
-class PhysiologicalModel(ZooModel):
-    """Differentiable physiology (models.physiology_model): speed and grade, unscaled with
-    feature_mean/feature_std, give an oxygen demand and a steady heart rate, which heart rate
-    follows with tau_on / tau_off kinetics over step_seconds steps, plus drift_bpm_per_hour
-    x elapsed time. The state before step 0 is the steady heart rate of the
-    exercise_intensity feature (the load's trailing average), so a window cut mid-workout does
-    not start at rest. Six parameters per user, row n_users the population's (unknown users).
-
-    feature_mean/feature_std default to 0/1, i.e. raw inputs: pass the scaler's for standardised
-    ones. No HR_PRIOR bias: an untrained model predicts from the population parameters."""
-
-    name = "physiological"
-    context_kwargs = ("feature_mean", "feature_std", "step_seconds")
-
-    def __init__(
-        self,
-        n_users: int,
-        feature_mean: Sequence[float] | None = None,
-        feature_std: Sequence[float] | None = None,
-        step_seconds: float = 8.0,
-        economy: float = 1.0,
-    ):
-        mean, std = _vector(feature_mean, 0.0), _vector(feature_std, 1.0)
-        step_seconds, economy = float(step_seconds), float(economy)
-        super().__init__(
-            n_users, feature_mean=mean, feature_std=std, step_seconds=step_seconds, economy=economy
-        )
-        self.step_seconds, self.economy = step_seconds, economy
-        # Not in the state_dict: the config is their one source.
-        self.register_buffer("feature_mean", torch.tensor(mean), persistent=False)
-        self.register_buffer("feature_std", torch.tensor(std), persistent=False)
-        self.physiology = PhysiologyParameters(n_users + 1)
-
-    def user_parameters(self, user: Tensor) -> dict[str, Tensor]:
-        """Each user's parameters in physical units (bpm, ml/kg/min, s, bpm/h), [B] each."""
-        return self.physiology(user_rows(user, self.n_users))
-
-    def forward(self, features: Tensor, user: Tensor) -> Tensor:
-        raw = features.float() * self.feature_std + self.feature_mean
-        p = self.user_parameters(user)
-
-        def steady(demand: Tensor) -> Tensor:
-            return steady_state_hr(demand, p["rest"], p["max"], p["vo2max"], self.economy)
-
-        target = steady(oxygen_demand(raw[..., SPEED], raw[..., GRADE]))
-        start = steady(raw[:, :1, INTENSITY] - RESTING_VO2)[:, 0]
-        heart_rate = heart_rate_kinetics(
-            target, start, p["tau_on"], p["tau_off"], self.step_seconds
-        )
-        return heart_rate + p["drift"][:, None] * raw[..., ELAPSED] / 3600.0
