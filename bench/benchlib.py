@@ -26,3 +26,22 @@ def run_child(script: str, *args: str) -> dict:
         [sys.executable, script, "--child", *args], check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def simulated_bronze(work: Path, lines: int, seed: int, per_user: int = 50) -> Path:
+    """Simulate `lines` FitRec workouts and ingest them to the bronze parquet table (the raw
+    file is deleted once ingested); returns the table's path."""
+    import time
+
+    from assets.fitrec_stream import ingest_fitrec_file
+    from simulator import write_fitrec
+
+    raw, bronze = work / "endomondo.json", work / "fitrec_workouts.parquet"
+    start = time.perf_counter()
+    write_fitrec(raw, users=max(lines // per_user, 1), workouts_per_user=per_user, seed=seed)
+    print(f"generated {raw.stat().st_size / 1e9:.1f} GB in {time.perf_counter() - start:.0f} s")
+    start = time.perf_counter()
+    ingest_fitrec_file(raw, bronze, work / "quarantine.parquet")
+    raw.unlink()
+    print(f"ingested to bronze in {time.perf_counter() - start:.0f} s")
+    return bronze

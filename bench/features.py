@@ -15,10 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import peak_rss_mb, run_child
+from benchlib import peak_rss_mb, run_child, simulated_bronze
 
 TARGET_SECONDS, TARGET_RSS_MB = 120.0, 8000.0
-SIMULATED_LINES, PER_USER = 50_000, 50
+SIMULATED_LINES = 50_000
 
 
 def child_tensors(clean: str, out_dir: str) -> dict:
@@ -49,15 +49,10 @@ def silver(work: Path, workouts: int, seed: int) -> Path:
     """Simulate, ingest and gate FitRec lines, then repeat the clean runs up to `workouts`."""
     import polars as pl
 
-    from assets.fitrec_stream import ingest_fitrec_file
     from assets.quality_pass import GatePass
     from assets.unify import fitrec_unified
-    from simulator import write_fitrec
 
-    raw, bronze = work / "endomondo.json", work / "fitrec_workouts.parquet"
-    write_fitrec(raw, users=SIMULATED_LINES // PER_USER, workouts_per_user=PER_USER, seed=seed)
-    ingest_fitrec_file(raw, bronze, work / "quarantine.parquet")
-    raw.unlink()
+    bronze = simulated_bronze(work, SIMULATED_LINES, seed)
     clean = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))}).clean.collect()
     copies = -(-workouts // clean.height)
     repeated = pl.concat(

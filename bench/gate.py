@@ -12,10 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import peak_rss_mb, run_child
+from benchlib import peak_rss_mb, run_child, simulated_bronze
 
 TARGET_PER_S, TARGET_RSS_MB = 5000.0, 4000.0
-PER_USER = 50
 
 
 def child_gate(bronze: str, out_dir: str) -> dict:
@@ -52,21 +51,9 @@ def main() -> None:
         print(json.dumps(child_gate(*args.child)))
         return
 
-    from assets.fitrec_stream import ingest_fitrec_file
-    from simulator import write_fitrec
-
     work = Path(tempfile.mkdtemp(prefix="bench-gate-"))
     try:
-        raw, bronze = work / "endomondo.json", work / "fitrec_workouts.parquet"
-        start = time.perf_counter()
-        write_fitrec(
-            raw, users=max(args.workouts // PER_USER, 1), workouts_per_user=PER_USER, seed=args.seed
-        )
-        print(f"generated {raw.stat().st_size / 1e9:.1f} GB in {time.perf_counter() - start:.0f} s")
-        start = time.perf_counter()
-        ingest_fitrec_file(raw, bronze, work / "quarantine.parquet")
-        raw.unlink()
-        print(f"ingested to bronze in {time.perf_counter() - start:.0f} s")
+        bronze = simulated_bronze(work, args.workouts, args.seed)
         gated = run_child(__file__, str(bronze), str(work))
     finally:
         shutil.rmtree(work, ignore_errors=True)

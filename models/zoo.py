@@ -153,54 +153,12 @@ class LSTMEmbeddingModel(Recurrent):
         return torch.cat([features, embedded], dim=-1)
 
 
-class PatchEncoder(ZooModel):
-    """The attention models' shared body: the window cut into patches of `patch` steps (the
-    last zero-padded, zero being the scaled mean), each patch's patch x 14 values projected to
-    one token, sinusoidal positions, pre-norm encoder blocks, final norm, and a head giving the
-    patch's `patch` heart rates. With patch=1 every step is a token."""
-
-    def _build(self, patch, d_model, heads, layers, dropout, causal) -> None:
-        self.patch = patch
-        self.project = nn.Linear(patch * N_FEATURES, d_model)
-        self.input_dropout = nn.Dropout(dropout)
-        self.encoder = Encoder(d_model, heads, layers, dropout, causal)
-        self.head = BpmHead(d_model, outputs=patch)
-
-    def forward(self, features: Tensor, user: Tensor) -> Tensor:
-        batch, steps, channels = features.shape
-        patches = -(-steps // self.patch)
-        padded = nn.functional.pad(features, (0, 0, 0, patches * self.patch - steps))
-        x = self.project(padded.reshape(batch, patches, self.patch * channels))
-        x = x + sinusoidal_encoding(patches, x.shape[2], x.device, x.dtype)
-        heart_rate = self.head(self.encoder(self.input_dropout(x)))  # [B, patches, patch]
-        return heart_rate.reshape(batch, patches * self.patch)[:, :steps]
-
-
 @register
-class TransformerModel(PatchEncoder):
-    """Lag-Llama-inspired encoder over steps: input projection, sinusoidal positions, pre-norm
-    blocks, final norm, a head per step. causal=True (default): step t attends to steps <= t."""
-
-    name = "transformer"
-
-    def __init__(
-        self,
-        n_users: int,
-        d_model: int = 64,
-        heads: int = 4,
-        layers: int = 2,
-        dropout: float = 0.1,
-        causal: bool = True,
-    ):
-        super().__init__(
-            n_users, d_model=d_model, heads=heads, layers=layers, dropout=dropout, causal=causal
-        )
-        self._build(1, d_model, heads, layers, dropout, causal)
-
-
-@register
-class PatchTSTModel(PatchEncoder):
-    """PatchTST-style: tokens are patches of `patch` steps over all 14 channels.
+class PatchTSTModel(ZooModel):
+    """PatchTST-style: the window cut into patches of `patch` steps (the last zero-padded, zero
+    being the scaled mean), each patch's patch x 14 values projected to one token, sinusoidal
+    positions, pre-norm encoder blocks, final norm, and a head giving the patch's `patch` heart
+    rates.
 
     Unlike the research code (channel-independent patches forecasting the inputs' own future,
     channels averaged), this regresses heart rate per step from all 14 channels together.
@@ -228,4 +186,31 @@ class PatchTSTModel(PatchEncoder):
             dropout=dropout,
             causal=causal,
         )
-        self._build(patch, d_model, heads, layers, dropout, causal)
+        self.patch = patch
+        self.project = nn.Linear(patch * N_FEATURES, d_model)
+        self.input_dropout = nn.Dropout(dropout)
+        self.encoder = Encoder(d_model, heads, layers, dropout, causal)
+        self.head = BpmHead(d_model, outputs=patch)
+
+    def forward(self, features: Tensor, user: Tensor) -> Tensor:
+        batch, steps, channels = features.shape
+        patches = -(-steps // self.patch)
+        padded = nn.functional.pad(features, (0, 0, 0, patches * self.patch - steps))
+        x = self.project(padded.reshape(batch, patches, self.patch * channels))
+        x = x + sinusoidal_encoding(patches, x.shape[2], x.device, x.dtype)
+        heart_rate = self.head(self.encoder(self.input_dropout(x)))  # [B, patches, patch]
+        return heart_rate.reshape(batch, patches * self.patch)[:, :steps]
+
+
+@register
+class TransformerModel(PatchTSTModel):
+    """Lag-Llama-inspired encoder over steps: input projection, sinusoidal positions, pre-norm
+    blocks, final norm, a head per step; the patch model with one step per token, so
+    causal=True (default) means step t attends to steps <= t. Takes PatchTSTModel's encoder
+    arguments (d_model, heads, layers, dropout, causal) and their defaults."""
+
+    name = "transformer"
+
+    def __init__(self, n_users: int, **encoder):
+        super().__init__(n_users, patch=1, **encoder)
+        del self.config["patch"]  # fixed, not a choice: rebuilding must not pass it
