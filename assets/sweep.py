@@ -71,6 +71,7 @@ def sweep(
             {
                 **{key: result[key] for key in ("best_val_mae", "parameters", "epochs")},
                 "family": family,
+                "scheme": SCHEME,
                 "best_epoch": result["best_epoch"],
                 "train_seconds": result["seconds"],
                 "device": result["device"],

@@ -1,8 +1,14 @@
 """One `trained_<family>` asset per model family: the training entry point (`models/entry.py`)
 runs in a subprocess through Dagster Pipes, so the same code trains here on CPU or on a GPU node;
 per-epoch metrics stream back into the run log, and the checkpoint lands in the lake under the
-run's id (never "the newest file in a folder")."""
+run's id (never "the newest file in a folder").
 
+Every family trains once per split scheme (a static partition): `user_disjoint` is the
+cold-start case (validation and test users never seen in training), `temporal` the personalised
+one (everyone's later workouts held out). Evaluating a user_disjoint model on temporal test
+workouts would score it on workouts it trained on, so each scheme has its own models."""
+
+import itertools
 import json
 import sys
 from pathlib import Path
@@ -12,14 +18,16 @@ import matplotlib.pyplot as plt
 import polars as pl
 import pydantic
 
+from assets.lineage import latest_materialization
 from assets.markdown import markdown_table
 from assets.quality_report_parts import inline, png
-from assets.tensors import TENSOR_DIR
+from assets.tensors import SCHEMES, TENSOR_DIR
 from pipelines.resources import Lake
 
 GROUP = "training"
 MODEL_DIR = "models"
-SCHEME = "user_disjoint"  # cold-start: every validation user is unseen in training
+SCHEME = "user_disjoint"  # cold-start: the sweep's and the production model's scheme
+SCHEME_PARTITIONS = dg.StaticPartitionsDefinition(list(SCHEMES))
 # Small enough that `make run` trains every family on 2 CPU cores in a few minutes; the
 # launchpad raises them for real runs.
 FAMILIES = {
@@ -35,6 +43,7 @@ FAMILIES = {
 
 LEADERBOARD = {
     "family": pl.String,
+    "scheme": pl.String,
     "best_val_mae": pl.Float64,
     "parameters": pl.Int64,
     "epochs": pl.Int64,
@@ -89,14 +98,15 @@ def run_training(
     lake: Lake,
     checkpoint: Path,
     settings: dict,
+    scheme: str = SCHEME,
 ) -> dict:
-    """Train once through Pipes; the entry point's result summary plus the epoch history, the
-    training curve written beside the checkpoint."""
+    """Train once through Pipes on `scheme`'s tensors; the entry point's result summary plus
+    the epoch history, the training curve written beside the checkpoint."""
     session = pipes_subprocess.run(
         command=[sys.executable, "-m", "models.entry"],
         context=context,
         extras={
-            "tensors": str(lake.path(TENSOR_DIR, SCHEME)),
+            "tensors": str(lake.path(TENSOR_DIR, scheme)),
             "checkpoint": str(checkpoint),
             "config": settings,
         },
@@ -136,9 +146,11 @@ def trained_model(family: str) -> dg.AssetsDefinition:
         group_name=GROUP,
         kinds={"pytorch"},
         pool="gpu",
-        deps=[f"{SCHEME}_tensors"],
-        description=f"The {family} model trained on the {SCHEME} tensors, selected on "
-        "validation MAE; checkpoint under <lake>/models/<family>/<run id>/.",
+        partitions_def=SCHEME_PARTITIONS,
+        deps=[f"{scheme}_tensors" for scheme in SCHEMES],
+        description=f"The {family} model trained on one split scheme's tensors (the "
+        "partition), selected on validation MAE; checkpoint under "
+        "<lake>/models/<family>/<scheme>/<run id>/.",
     )
     def _trained(
         context: dg.AssetExecutionContext,
@@ -146,9 +158,10 @@ def trained_model(family: str) -> dg.AssetsDefinition:
         lake: Lake,
         pipes_subprocess: dg.PipesSubprocessClient,
     ) -> dg.MaterializeResult:
-        checkpoint = lake.path(MODEL_DIR, family, context.run.run_id, "model.pt")
+        scheme = context.partition_key
+        checkpoint = lake.path(MODEL_DIR, family, scheme, context.run.run_id, "model.pt")
         settings = train_config(family, config)
-        result = run_training(context, pipes_subprocess, lake, checkpoint, settings)
+        result = run_training(context, pipes_subprocess, lake, checkpoint, settings, scheme)
         return dg.MaterializeResult(metadata=training_metadata(result, settings, family))
 
     return _trained
@@ -160,18 +173,19 @@ def trained_model(family: str) -> dg.AssetsDefinition:
     deps=[f"trained_{family}" for family in FAMILIES],
 )
 def leaderboard(context: dg.AssetExecutionContext, sweep: pl.DataFrame) -> dg.Output:
-    """One row per trained model: each family's latest training run and every point of the
-    latest sweep, best validation MAE first (selection uses validation only; test is scored
-    once, in evaluation)."""
+    """One row per trained model: each family's latest training run per split scheme and every
+    point of the latest sweep, best validation MAE first within a scheme (selection uses
+    validation only; test is scored once, in evaluation)."""
     rows = []
-    for family in FAMILIES:
-        event = context.instance.get_latest_materialization_event(dg.AssetKey(f"trained_{family}"))
-        if event is None or event.asset_materialization is None:
+    for family, scheme in itertools.product(FAMILIES, SCHEMES):
+        found = latest_materialization(context.instance, f"trained_{family}", scheme)
+        if found is None:
             continue
-        metadata = {k: v.value for k, v in event.asset_materialization.metadata.items()}
+        run_id, metadata = found
         rows.append(
             {
                 "family": family,
+                "scheme": scheme,
                 "best_val_mae": metadata["best_val_mae"],
                 "parameters": metadata["parameters"],
                 "epochs": metadata["epochs"],
@@ -179,16 +193,18 @@ def leaderboard(context: dg.AssetExecutionContext, sweep: pl.DataFrame) -> dg.Ou
                 "train_seconds": metadata["train_seconds"],
                 "device": metadata["device"],
                 "config": json.dumps(metadata["config"]),
-                "run_id": event.run_id,
+                "run_id": run_id,
                 "checkpoint": metadata["checkpoint"],
             }
         )
-    table = pl.concat([pl.DataFrame(rows, schema=LEADERBOARD), sweep]).sort("best_val_mae")
+    table = pl.concat([pl.DataFrame(rows, schema=LEADERBOARD), sweep])
+    table = table.sort("scheme", "best_val_mae", descending=[True, False])
+    cold_start = table.filter(scheme=SCHEME)
     return dg.Output(
         table,
         metadata={
             "leaderboard": dg.MetadataValue.md(markdown_table(table.drop("config", "run_id"), 50)),
-            **({"best_family": table["family"][0]} if table.height else {}),
+            **({"best_family": cold_start["family"][0]} if cold_start.height else {}),
         },
     )
 

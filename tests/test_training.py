@@ -7,7 +7,6 @@ from dataclasses import replace
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import polars as pl
 import pytest
 import torch
@@ -23,43 +22,7 @@ from models.zoo import MODELS
 from pipelines.resources import lake_resources
 from schemas.tables import polars_schema
 from schemas.workouts import CleanWorkouts
-
-T0 = 1_500_000_000
-
-
-def workout(wid: int, user: int, n: int = 48) -> dict:
-    """Speed steps between paces every 12 fixes; heart rate follows speed one step later."""
-    rng = np.random.default_rng(wid)
-    speed = np.repeat(rng.uniform(7, 15, n // 12 + 1), 12)[:n]
-    heart_rate = 90 + 5 * np.concatenate([[speed[0]], speed[:-1]]) + user
-    return {
-        "source": "fitrec",
-        "workout_id": str(wid),
-        "user_id": str(user),
-        "sport": "run",
-        "gender": "male" if user % 2 else "female",
-        "start_time": None,
-        "source_file": "sim.json",
-        "timestamp": [T0 + wid * 86_400 + 8 * i for i in range(n)],
-        "heart_rate": heart_rate.tolist(),
-        "speed": speed.tolist(),
-        "altitude": [50.0] * n,
-        "latitude": [60.0] * n,
-        "longitude": [24.0] * n,
-        "speed_source": "recorded",
-    }
-
-
-def tensor_set(folder: Path) -> Path:
-    """Users 0-5 train, 6-7 validate, 8 tests: 3 workouts each, windows of 16 steps."""
-    rows = [workout(10 * user + k, user) for user in range(9) for k in range(3)]
-    table = pl.DataFrame(rows, schema=polars_schema(CleanWorkouts))
-    split = {str(u): "train" if u < 6 else "val" if u < 8 else "test" for u in range(9)}
-    assignment = table.lazy().select(
-        "source", "workout_id", split=pl.col("user_id").replace_strict(split)
-    )
-    write_tensors(table.lazy(), assignment, folder, WindowConfig(window=16, stride=16), {})
-    return folder
+from tests.training_builders import tensor_set, workout
 
 
 def test_masked_loss_ignores_masked_steps_exactly():
@@ -123,8 +86,15 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     tensor_set(lake / "tensors" / "user_disjoint")
     instance = dg.DagsterInstance.ephemeral()
     result = dg.materialize(
-        [dg.AssetSpec("user_disjoint_tensors"), trained_model("linear"), sweep, leaderboard],
+        [
+            dg.AssetSpec("user_disjoint_tensors"),
+            dg.AssetSpec("temporal_tensors"),
+            trained_model("linear"),
+            sweep,
+            leaderboard,
+        ],
         instance=instance,
+        partition_key="user_disjoint",
         resources=lake_resources(str(lake)),
         run_config={
             "ops": {
@@ -138,7 +108,7 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     metadata = event.metadata
     assert metadata["epochs"].value == 3 and metadata["parameters"].value == 15
     checkpoint = Path(metadata["checkpoint"].value)
-    assert checkpoint == lake / "models" / "linear" / result.run_id / "model.pt"
+    assert checkpoint == lake / "models" / "linear" / "user_disjoint" / result.run_id / "model.pt"
     assert checkpoint.is_file() and (checkpoint.parent / "curve.png").is_file()
     assert metadata["curve"].value.startswith("![linear training curve](data:image/png;base64,")
     logs = [
@@ -149,8 +119,8 @@ def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
     assert epochs[-1]["val_mae"] == pytest.approx(metadata["best_val_mae"].value, abs=5.0)
     board = pl.read_parquet(lake / "leaderboard.parquet")
     trained = board.filter(pl.col("checkpoint") == str(checkpoint))
-    assert trained.select("family", "best_val_mae", "epochs", "run_id").rows() == [
-        ("linear", metadata["best_val_mae"].value, 3, result.run_id)
+    assert trained.select("family", "scheme", "best_val_mae", "epochs", "run_id").rows() == [
+        ("linear", "user_disjoint", metadata["best_val_mae"].value, 3, result.run_id)
     ]
     assert json.loads(trained["config"][0])["epochs"] == 3
     swept = pl.read_parquet(lake / "sweep.parquet")
@@ -230,6 +200,7 @@ def test_personalisation_asset_compares_three_ways_per_wearer(lake: Path):
 def test_models_run_without_dagster_polars_or_pandas():
     """What a GPU node has: torch and numpy. Blocking the others makes any import of them fail."""
     blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in ("dagster", "polars", "pandas"))
-    code = f"import sys; {blocked}; import models.entry, models.personalise, models.checkpoint"
+    modules = "models.entry, models.personalise, models.checkpoint, models.predict"
+    code = f"import sys; {blocked}; import {modules}"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
