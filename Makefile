@@ -45,3 +45,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/artifact_detectors.py
 	$(BIN)/python bench/features.py
 	$(BIN)/python bench/train_throughput.py
+	$(BIN)/python bench/evaluate.py

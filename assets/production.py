@@ -12,13 +12,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dagster as dg
-import numpy as np
 import polars as pl
 
 from assets.tensors import TENSOR_DIR
 from assets.training import MODEL_DIR, SCHEME
-from models.checkpoint import load_checkpoint
-from models.predict import predict_split
+from models.predict import split_mae
 from pipelines.resources import Lake
 
 GROUP = "evaluation"
@@ -30,14 +28,6 @@ class PromotionConfig(dg.Config):
     """How much worse (validation MAE, bpm) a candidate may be and still replace production."""
 
     margin_bpm: float = 0.25
-
-
-def validation_mae(checkpoint: str | Path, tensors: Path) -> float:
-    """Pooled MAE over the masked validation steps."""
-    model, saved = load_checkpoint(checkpoint)
-    split, _, predicted = predict_split(model, saved["users"], tensors, "val")
-    mask = np.asarray(split.mask)
-    return float(np.abs(predicted - split.heart_rate)[mask].mean())
 
 
 @dg.asset(group_name=GROUP, kinds={"pytorch", "parquet"}, deps=[f"{SCHEME}_tensors"])
@@ -55,8 +45,8 @@ def production_candidate(
         "family": best["family"],
         "checkpoint": best["checkpoint"],
         "run_id": best["run_id"],
-        "candidate_val_mae": validation_mae(best["checkpoint"], tensors),
-        "production_val_mae": validation_mae(current, tensors) if current.is_file() else None,
+        "candidate_val_mae": split_mae(best["checkpoint"], tensors, "val"),
+        "production_val_mae": split_mae(current, tensors, "val") if current.is_file() else None,
         "margin_bpm": config.margin_bpm,
     }
     table = pl.DataFrame([row], schema_overrides={"production_val_mae": pl.Float64})

@@ -186,9 +186,12 @@ def write_tensors(
     out: Path,
     config: WindowConfig,
     lake_version: dict,
+    scaler: Scaler | None = None,
 ) -> dict:
     """Write `out/{train,val,test}/*.npy` and `out/metadata.json` (returned); the folder is
-    replaced whole, so readers never see a half-written set."""
+    replaced whole, so readers never see a half-written set. `scaler` fixes the scaling instead
+    of fitting it on the training split: fine-tuning a checkpoint must see inputs scaled as the
+    checkpoint was trained."""
     planned = plan(workouts, assignment, config)
     users = planned["user"].unique().sort()
     planned = planned.with_columns(user_index=pl.col("user").rank("dense").cast(pl.Int32) - 1)
@@ -207,7 +210,7 @@ def write_tensors(
             write_windows(features, heart_rate, rows, writers, config)
         for writer in writers.values():
             writer.close()
-        scaler = moments.scaler()
+        scaler = scaler or moments.scaler()
         metadata = {
             "feature_names": list(FEATURE_NAMES),
             **{k: v for k, v in asdict(config).items() if k != "chunk_workouts"},

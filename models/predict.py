@@ -11,6 +11,7 @@ import numpy as np
 import torch
 
 from models.base import UNKNOWN_USER
+from models.checkpoint import load_checkpoint
 from models.tensors import Scaler, TensorSplit, load_metadata, load_split
 
 
@@ -60,6 +61,14 @@ def predict_split(
             model, split.inputs(chunk), rows[split.user_index[chunk]], batch_size, device
         )
     return split, users, predicted
+
+
+def split_mae(checkpoint: str | Path, tensors: str | Path, split_name: str) -> float:
+    """A checkpoint's pooled MAE over a tensor split's masked steps."""
+    model, saved = load_checkpoint(checkpoint)
+    split, _, predicted = predict_split(model, saved["users"], tensors, split_name)
+    mask = np.asarray(split.mask)
+    return float(np.abs(predicted - split.heart_rate)[mask].mean())
 
 
 def predict_sequence(
