@@ -99,11 +99,16 @@ def quality_gates(
     config: GatingConfig,
     fitrec_workouts: pl.LazyFrame,
     apple_running_workouts: pl.LazyFrame,
+    activity_files_workouts: pl.LazyFrame,
 ):
     """One batched pass through the gates; the IO manager's sink of `workouts_clean` drives it."""
     settings = config.model_dump()
     max_share = settings.pop("max_rejected_share")
-    sources = {"fitrec": fitrec_unified(fitrec_workouts), "apple_health": apple_running_workouts}
+    sources = {
+        "fitrec": fitrec_unified(fitrec_workouts),
+        "apple_health": apple_running_workouts,
+        "activity_files": activity_files_workouts,
+    }
     gates = GatePass(sources, GateConfig(**settings))
     yield dg.Output(gates.clean, output_name="workouts_clean")
     rejected, funnel = gates.rejected, gates.funnel
@@ -133,6 +138,7 @@ def quality_gates(
         "workouts_rejected": dg.AssetIn(),
         "fitrec_workouts": dg.AssetIn(),
         "apple_running_workouts": dg.AssetIn(),
+        "activity_files_workouts": dg.AssetIn(),
     },
 )
 def workouts_accounted(
@@ -141,10 +147,12 @@ def workouts_accounted(
     workouts_rejected: pl.LazyFrame,
     fitrec_workouts: pl.LazyFrame,
     apple_running_workouts: pl.LazyFrame,
+    activity_files_workouts: pl.LazyFrame,
 ) -> dg.AssetCheckResult:
     inputs = {
         "fitrec": fitrec_workouts.select(pl.len()).collect().item(),
         "apple_health": apple_running_workouts.select(pl.len()).collect().item(),
+        "activity_files": activity_files_workouts.select(pl.len()).collect().item(),
     }
     kept = dict(clean.group_by("source").len().collect().iter_rows())
     dropped = dict(workouts_rejected.group_by("source").len().collect().iter_rows())

@@ -33,9 +33,9 @@ SECTIONS = (
 )
 
 
-def _inputs(fitrec: pl.LazyFrame, apple: pl.LazyFrame) -> pl.LazyFrame:
+def _inputs(fitrec: pl.LazyFrame, apple: pl.LazyFrame, files: pl.LazyFrame) -> pl.LazyFrame:
     """Every run as it entered the gates (unrepaired heart rate)."""
-    runs = fitrec_unified(fitrec).filter(pl.col("sport") == "run")
+    runs = pl.concat([fitrec_unified(fitrec), files]).filter(pl.col("sport") == "run")
     return pl.concat([runs, apple])
 
 
@@ -93,6 +93,7 @@ def quality_audit_report(
     artifact_flags: pl.DataFrame,
     fitrec_workouts: pl.LazyFrame,
     apple_running_workouts: pl.LazyFrame,
+    activity_files_workouts: pl.LazyFrame,
     apple_alignment: pl.DataFrame,
     fitrec_source: pl.DataFrame,
     user_disjoint_split: pl.DataFrame,
@@ -100,7 +101,7 @@ def quality_audit_report(
     """The data-quality audit, regenerated from the tables each time they change."""
     folder = lake.path(REPORT_DIR)
     folder.mkdir(parents=True, exist_ok=True)
-    inputs = _inputs(fitrec_workouts, apple_running_workouts)
+    inputs = _inputs(fitrec_workouts, apple_running_workouts, activity_files_workouts)
     figure = histograms(workouts_clean)
     (folder / "distributions.png").write_bytes(figure)
     density = apple_alignment.group_by("quality_class").agg(

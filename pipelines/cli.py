@@ -74,6 +74,26 @@ def simulate_apple(
         )
 
 
+@simulate_app.command("activity-files")
+def simulate_activity_files(
+    out: Annotated[Path, typer.Option(help="Output folder: one Strava-like export per runner.")],
+    runners: Annotated[int, typer.Option(min=1, help="Number of simulated runners.")] = 3,
+    runs: Annotated[int, typer.Option(min=1, help="Runs per runner.")] = 15,
+    others: Annotated[int, typer.Option(min=0, help="Rides per runner (not runs).")] = 1,
+    seed: Annotated[int, typer.Option(help="Same seed, same bytes.")] = 0,
+) -> None:
+    """FIT/GPX/TCX files with activities.csv per runner, plus a truth sidecar beside the folder."""
+    from simulator.activity_files import write_activity_files
+
+    s = write_activity_files(
+        out, runners=runners, runs_per_runner=runs, others_per_runner=others, seed=seed
+    )
+    typer.echo(
+        f"wrote {s.activities} activities ({s.runs} runs) to {s.path}\n"
+        f"corrupted on purpose: {s.corrupt_file}\ntruth sidecar: {s.truth_dir}"
+    )
+
+
 @app.command("run")
 def run_graph() -> None:
     """Materialize every asset (and run every check) in-process, then list what was produced."""

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.activity_files import activity_files_assets, activity_files_checks
 from assets.apple import apple_assets, apple_checks
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
 from assets.personalisation import personalisation
@@ -17,13 +18,20 @@ defs = dg.Definitions(
         fitrec_source,
         fitrec_bronze,
         *apple_assets,
+        *activity_files_assets,
         *quality_assets,
         *tensor_assets,
         *family_assets,
         personalisation,
         sweep,
     ],
-    asset_checks=[*fitrec_checks, *apple_checks, *quality_checks, *tensor_checks_defs],
+    asset_checks=[
+        *fitrec_checks,
+        *apple_checks,
+        *activity_files_checks,
+        *quality_checks,
+        *tensor_checks_defs,
+    ],
     jobs=all_jobs,
     resources=lake_resources(),
 )

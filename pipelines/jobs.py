@@ -17,6 +17,14 @@ apple_health_ingestion_job = dg.define_asset_job(
     executor_def=dg.in_process_executor,
 )
 
+activity_files_ingestion_job = dg.define_asset_job(
+    "activity_files_ingestion",
+    selection=dg.AssetSelection.groups("activity_files_ingestion"),
+    description="Read the configured folder of FIT/TCX/GPX/CSV files or Strava exports (or the "
+    "simulated sample) into the unified workout table and its quarantine.",
+    executor_def=dg.in_process_executor,
+)
+
 sweep_job = dg.define_asset_job(
     "model_sweep",
     selection=dg.AssetSelection.assets("sweep", "leaderboard"),
@@ -24,4 +32,9 @@ sweep_job = dg.define_asset_job(
     "batch sizes x sequence lengths) and refresh the leaderboard.",
 )
 
-all_jobs = [fitrec_ingestion_job, apple_health_ingestion_job, sweep_job]
+all_jobs = [
+    fitrec_ingestion_job,
+    apple_health_ingestion_job,
+    activity_files_ingestion_job,
+    sweep_job,
+]

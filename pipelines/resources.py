@@ -12,6 +12,7 @@ from pipelines.io_manager import LakeParquetIOManager
 DEFAULT_LAKE = "data_lake"
 SIMULATED_FITREC = Path("raw", "fitrec", "endomondo_simulated.json")
 SIMULATED_APPLE = Path("raw", "apple_health_simulated")
+SIMULATED_ACTIVITY_FILES = Path("raw", "activity_files_simulated")
 
 
 class Lake(dg.ConfigurableResource):
@@ -36,12 +37,23 @@ class AppleHealthSource(dg.ConfigurableResource):
     path: str = ""
 
 
+class ActivityFilesSource(dg.ConfigurableResource):
+    """Which folder of FIT/TCX/GPX/CSV activity files to ingest: one person's folder, a folder
+    with one sub-folder per person, or unzipped Strava bulk exports; empty means the simulated
+    sample."""
+
+    path: str = ""
+
+
 def lake_root() -> str:
     return os.environ.get("PULSELAKE_LAKE", DEFAULT_LAKE)
 
 
 def lake_resources(
-    root: str | None = None, fitrec_path: str | None = None, apple_path: str | None = None
+    root: str | None = None,
+    fitrec_path: str | None = None,
+    apple_path: str | None = None,
+    activity_files_path: str | None = None,
 ) -> dict:
     """Every resource of the code location; tests pass a temp `root` (and sources)."""
     root = root or lake_root()
@@ -49,6 +61,9 @@ def lake_resources(
         "lake": Lake(root=root),
         "fitrec": FitrecSource(path=fitrec_path or os.environ.get("PULSELAKE_FITREC", "")),
         "apple_health": AppleHealthSource(path=apple_path or os.environ.get("PULSELAKE_APPLE", "")),
+        "activity_files": ActivityFilesSource(
+            path=activity_files_path or os.environ.get("PULSELAKE_ACTIVITY_FILES", "")
+        ),
         "io_manager": LakeParquetIOManager(root=root),
         # Training runs `python -m models.entry` in a subprocess speaking Dagster Pipes.
         "pipes_subprocess": dg.PipesSubprocessClient(),

@@ -1,12 +1,13 @@
-"""The unified workout table every source lands in (FitRec, Apple Health): one row per workout,
-aligned series as equal-length lists on one clock, heart rate null where it was not measured."""
+"""The unified workout table every source lands in (FitRec, Apple Health, activity files): one
+row per workout, aligned series as equal-length lists on one clock, heart rate null where it was
+not measured."""
 
 from typing import Annotated
 
 import pandera.polars as pa
 import polars as pl
 
-SOURCES = ["fitrec", "apple_health"]
+SOURCES = ["fitrec", "apple_health", "activity_files"]
 ARTIFACT_KINDS = ["out_of_range", "dropout", "flatline", "spike", "cadence_lock", "offset"]
 
 

@@ -153,6 +153,29 @@ def simulate_sampled(
     return {k: np.concatenate([p[k] for p in parts])[inverse] for k in parts[0]}
 
 
+def recorded_workouts(
+    rng: np.random.Generator, users: Users, sched: Schedule, config: SimulatorConfig
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """What a chest strap and GPS record, whatever the file format: [W, n] columns (timestamp,
+    heart_rate with artifacts, speed km/h with GPS noise, altitude, positions, and the truth:
+    latent_hr, true_speed, ...) at `record_offsets`, plus the artifact log of `measure`."""
+    offsets = record_offsets(rng, sched.minutes, config)
+    cols = simulate_sampled(rng, users, sched, offsets, config)
+    on_foot = np.array([s.on_foot for s in config.sports])[sched.sport]
+    cols["heart_rate"], log = measure(
+        rng,
+        cols["latent_hr"],
+        cols["cadence"],
+        users.noise_sd[sched.user],
+        on_foot,
+        config.artifacts,
+    )
+    cols["timestamp"] = sched.start[:, None] + offsets
+    gps = cols["true_speed"] * (1 + 0.03 * rng.standard_normal(offsets.shape))
+    cols["speed"] = np.round(np.maximum(gps + 0.3 * rng.standard_normal(offsets.shape), 0), 4)
+    return cols, log
+
+
 def _render_batch(
     rng: np.random.Generator,
     users: Users,
@@ -161,16 +184,8 @@ def _render_batch(
     first_line: int,
 ) -> tuple[str, pa.Table, pa.Table]:
     """Simulate one batch whose first workout lands on `first_line`; return text and truth."""
-    offsets = record_offsets(rng, sched.minutes, config)
-    cols = simulate_sampled(rng, users, sched, offsets, config)
-    on_foot = np.array([s.on_foot for s in config.sports])[sched.sport]
+    cols, log = recorded_workouts(rng, users, sched, config)
     u = sched.user
-    cols["heart_rate"], log = measure(
-        rng, cols["latent_hr"], cols["cadence"], users.noise_sd[u], on_foot, config.artifacts
-    )
-    cols["timestamp"] = sched.start[:, None] + offsets
-    gps = cols["true_speed"] * (1 + 0.03 * rng.standard_normal(offsets.shape))
-    cols["speed"] = np.round(np.maximum(gps + 0.3 * rng.standard_normal(offsets.shape), 0), 4)
     has_speed = rng.random(len(sched)) >= config.speed_absent_share
     lines = format_lines(sched, users, config.sport_names, cols, has_speed)
     lines, truncated = truncate_some(rng, lines, config.truncated_line_share)

@@ -6,7 +6,8 @@ import pytest
 
 from assets.apple_export import AppleExport, UnsafeExportError, find_exports, safe_relative
 from assets.apple_pass import ApplePass
-from assets.apple_routes import RouteError, parse_gpx, read_routes
+from assets.apple_routes import parse_gpx, read_routes
+from assets.gpx import GpxError
 from tests.apple_builders import OWNER, export_xml, gpx, hr, write_export
 
 XXE = """<!DOCTYPE HealthData [
@@ -73,5 +74,5 @@ def test_gpx_with_entities_refused():
     doc = gpx([("2021-07-10T06:00:00Z", 52.5, 13.4, 2.5)]).replace(
         "<gpx ", '<!DOCTYPE gpx [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n<gpx ', 1
     )
-    with pytest.raises(RouteError, match="DTD or entities"):
+    with pytest.raises(GpxError, match="DTD or entities"):
         parse_gpx(doc.encode())

@@ -24,6 +24,8 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "apple_route_quarantine",
         "apple_running_workouts",
         "apple_alignment",
+        "activity_files_workouts",
+        "activity_files_quarantine",
         "workouts_clean",
         "workouts_rejected",
         "quality_funnel",
@@ -51,6 +53,9 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "apple_running_workouts_schema",
         "apple_routes_accounted",
         "apple_runs_accounted",
+        "activity_files_workouts_schema",
+        "activity_files_quarantine_schema",
+        "activity_files_accounted",
         "workouts_clean_schema",
         "workouts_rejected_schema",
         "artifact_flags_schema",
@@ -67,6 +72,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
     assert defs.resolve_job_def("apple_health_ingestion") is not None
+    assert defs.resolve_job_def("activity_files_ingestion") is not None
     assert defs.resolve_job_def("model_sweep") is not None
 
 

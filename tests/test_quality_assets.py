@@ -17,7 +17,13 @@ from pipelines.resources import lake_resources
 
 UPSTREAM = [
     dg.AssetSpec(name)
-    for name in ("fitrec_source", "fitrec_workouts", "apple_running_workouts", "apple_alignment")
+    for name in (
+        "fitrec_source",
+        "fitrec_workouts",
+        "apple_running_workouts",
+        "apple_alignment",
+        "activity_files_workouts",
+    )
 ]
 
 
@@ -35,6 +41,7 @@ def write_bronze(lake: Path, tmp_path: Path) -> None:
     apple = [workout(f"anna/{i}", source="apple_health") for i in range(2)]
     apple.append(workout("anna/hot", source="apple_health", heart_rate=[250.0] * 60))
     pl.DataFrame(apple, schema=dict(UNIFIED)).write_parquet(lake / "apple_running_workouts.parquet")
+    UNIFIED.to_frame().write_parquet(lake / "activity_files_workouts.parquet")
 
 
 def gate_lake(lake: Path, max_rejected_share: float) -> dg.ExecuteInProcessResult:
@@ -83,6 +90,7 @@ def test_gates_over_both_sources_account_for_every_workout(lake: Path, tmp_path:
     assert funnel.filter(pl.col("gate") == "gps").select("source", "leaving").sort(
         "source"
     ).rows() == [
+        ("activity_files", 0),
         ("apple_health", 2),
         ("fitrec", 0),
     ]
