@@ -120,6 +120,29 @@ def with_step_columns(steps: pl.DataFrame, config: GateConfig) -> pl.DataFrame:
     )
 
 
+def workout_steps(workouts: pl.DataFrame, config: GateConfig) -> pl.DataFrame:
+    """One row per step of each workout (its `row` kept, a missing series as nulls) with the
+    step geometry and speed completed from positions (`with_step_columns`)."""
+    return (
+        workouts.select(
+            "row",
+            *(null_list_like(s, workouts.schema[s]) for s in SERIES),
+            i=pl.int_ranges(pl.col("timestamp").list.len()),
+            t0=pl.col("timestamp").list.first(),
+        )
+        .explode(*SERIES, "i")
+        .pipe(with_step_columns, config)
+    )
+
+
+def with_completed_speed(workouts: pl.DataFrame, config: GateConfig | None = None) -> pl.DataFrame:
+    """`workouts` with speed derived from positions where the source has none, exactly as the
+    gates complete it for `workouts_clean` (prediction on a new file must see the same)."""
+    steps = workout_steps(workouts.with_row_index("row"), config or GateConfig())
+    speed = steps.group_by("row", maintain_order=True).agg("speed")
+    return workouts.with_columns(speed=speed["speed"])
+
+
 def step_aggregates(config: GateConfig) -> list[pl.Expr]:
     """Per workout, from the step columns and repaired heart rate: what gates 5-7 look at."""
     smoothed = pl.col("speed").rolling_mean(config.speed_window_steps, min_samples=1)

@@ -6,15 +6,7 @@ from __future__ import annotations
 import polars as pl
 
 from assets.artifacts import REPAIRED, detect, repair
-from assets.gates import (
-    GATES,
-    SERIES,
-    GateConfig,
-    null_list_like,
-    row_measures,
-    step_aggregates,
-    with_step_columns,
-)
+from assets.gates import GATES, GateConfig, row_measures, step_aggregates, workout_steps
 from schemas.tables import polars_schema
 from schemas.workouts import ArtifactFlags, RejectedWorkouts
 
@@ -122,16 +114,7 @@ def gate_batch(
     speed_source = (
         pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
     )
-    steps = (
-        survivors.select(
-            "row",
-            *(null_list_like(s, workouts.schema[s]) for s in SERIES),
-            i=pl.int_ranges(pl.col("timestamp").list.len()),
-            t0=pl.col("timestamp").list.first(),
-        )
-        .explode(*SERIES, "i")
-        .pipe(with_step_columns, config)
-    )
+    steps = workout_steps(survivors, config)
     found = detect(steps, config.artifacts)
     steps = repair(steps, found)
     per_workout = steps.group_by("row").agg(

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from pipelines.predict_cli import predict
+
 app = typer.Typer(
     help="pulselake: running workouts in, heart-rate models out.", no_args_is_help=True
 )
@@ -13,6 +15,7 @@ simulate_app = typer.Typer(
     help="Write simulated workouts in real file formats.", no_args_is_help=True
 )
 app.add_typer(simulate_app, name="simulate")
+app.command("predict")(predict)
 
 
 @simulate_app.command("fitrec")
