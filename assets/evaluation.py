@@ -9,6 +9,7 @@ import dagster as dg
 import polars as pl
 
 from assets import evaluation_plots as plots
+from assets.activity_files import activity_root
 from assets.evaluation_animation import reveal_gif
 from assets.evaluation_run import apple_quality, breakdowns, headline, test_steps
 from assets.latent import latent_on_grid, truth_series
@@ -19,7 +20,7 @@ from assets.quality_report_parts import inline
 from assets.tensors import TENSOR_DIR
 from assets.training import FAMILIES, SCHEME_PARTITIONS
 from models.tensors import load_metadata, load_split
-from pipelines.resources import Lake
+from pipelines.resources import ActivityFilesSource, Lake
 
 GROUP = "evaluation"
 EVALUATION_DIR = "evaluation"
@@ -36,6 +37,7 @@ SUMMARY_FILE, BREAKDOWN_FILE = "summary.json", "breakdowns.parquet"
 def latent_heart_rate(
     context: dg.AssetExecutionContext,
     lake: Lake,
+    activity_files: ActivityFilesSource,
     workouts_clean: pl.LazyFrame,
     fitrec_source: pl.DataFrame,
     apple_health_source: pl.DataFrame,
@@ -55,7 +57,9 @@ def latent_heart_rate(
         .collect()
     )
     truth = truth_series(
-        fitrec_source["path"].to_list(), apple_health_source.select("user_id", "path").rows()
+        fitrec_source["path"].to_list(),
+        apple_health_source.select("user_id", "path").rows(),
+        activity_root(lake, activity_files),
     )
     latent = latent_on_grid(truth, starts, meta["step_seconds"], meta["hr_max_gap_seconds"])
     context.add_output_metadata(

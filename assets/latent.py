@@ -3,8 +3,9 @@ workout's truth sidecar holds the latent heart rate at every sample; gridded wit
 as the measured one, it gives the noise floor (latent vs measured on the same masked steps).
 Real data has no sidecar, and the table is simply empty.
 
-Sidecars: FitRec `<file>.truth/latent_hr.parquet` (workout_id, timestamp list, latent_hr list);
-Apple Health `<user folder>/export.truth/latent_hr.parquet` (workout_start, time, latent_hr).
+Sidecars: FitRec `<file>.truth/latent_hr.parquet` and activity files `<folder>.truth/...`
+(workout_id, timestamp list, latent_hr list); Apple Health `<user folder>/export.truth/...`
+(workout_start, time, latent_hr).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import polars as pl
 
 from assets.grid import to_grid
 from simulator import truth_dir_for
+from simulator.activity_files import truth_dir_for_folder
 
 TRUTH_FILE = "latent_hr.parquet"
 APPLE_TRUTH_DIR = "export.truth"
@@ -22,9 +24,9 @@ LATENT_COLUMNS = {"workout": pl.String, "step": pl.Int32, "latent": pl.Float32}
 SERIES = {"workout": pl.String, "timestamp": pl.List(pl.Int64), "latent": pl.List(pl.Float32)}
 
 
-def fitrec_truth(path: Path, source: str = "fitrec") -> pl.LazyFrame | None:
-    """Per workout of a FitRec-format sidecar: key, timestamps and latent heart rate."""
-    sidecar = truth_dir_for(path) / TRUTH_FILE
+def listed_truth(truth_dir: Path, source: str) -> pl.LazyFrame | None:
+    """Per workout of a sidecar with one row per workout: key, timestamps and latent HR."""
+    sidecar = truth_dir / TRUTH_FILE
     if not sidecar.is_file():
         return None
     return pl.scan_parquet(sidecar).select(
@@ -50,10 +52,13 @@ def apple_truth(user_id: str, export: Path) -> pl.LazyFrame | None:
     )
 
 
-def truth_series(fitrec_files: list[str], apple_exports: list[tuple[str, str]]) -> pl.LazyFrame:
+def truth_series(
+    fitrec_files: list[str], apple_exports: list[tuple[str, str]], activity_folder: Path
+) -> pl.LazyFrame:
     """Every sidecar found beside the ingested files, as (workout, timestamp, latent)."""
-    found = [fitrec_truth(Path(p)) for p in fitrec_files]
+    found = [listed_truth(truth_dir_for(Path(p)), "fitrec") for p in fitrec_files]
     found += [apple_truth(user, Path(p)) for user, p in apple_exports]
+    found.append(listed_truth(truth_dir_for_folder(activity_folder), "activity_files"))
     frames = [f.cast(SERIES) for f in found if f is not None]
     return pl.concat(frames) if frames else pl.LazyFrame(schema=SERIES)
 

@@ -3,12 +3,16 @@ earlier workouts (temporal split), and compare with training on the wearer alone
 fine-tuning. Runs `models/entry.py` through Pipes like the other training assets."""
 
 import sys
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
 import pydantic
 
 from assets.markdown import markdown_table
+from assets.personal_model import Finetuning, personalise_workouts
+from assets.production import CHECKPOINT, PRODUCTION
 from assets.tensors import TENSOR_DIR
 from assets.training import GROUP, MODEL_DIR, TrainingConfig, train_config
 from pipelines.resources import Lake
@@ -66,3 +70,37 @@ def personalisation(
             },
         }
     )
+
+
+class ActivityPersonalisationConfig(dg.Config):
+    """Fine-tuning of `base` (empty: the production model) per activity-files runner; workouts
+    before `cut_date` (YYYY-MM-DD; empty: three quarters of each runner's) train."""
+
+    base: str = ""
+    cut_date: str = ""
+    epochs: int = 10
+    learning_rate: float = 1e-4
+    trainable: list[str] = pydantic.Field(default_factory=list)
+
+
+@dg.asset(group_name=GROUP, kinds={"pytorch", "parquet"}, deps=["production_model"])
+def activity_files_personalisation(
+    context: dg.AssetExecutionContext,
+    config: ActivityPersonalisationConfig,
+    lake: Lake,
+    activity_files_workouts: pl.DataFrame,
+) -> dg.Output:
+    """`pulselake personalize` for every runner of the activity-files source: MAE of the base
+    and of the personalised model on each runner's workouts after the cut."""
+    base = Path(config.base) if config.base else lake.path(PRODUCTION, CHECKPOINT)
+    cut = datetime.fromisoformat(config.cut_date).replace(tzinfo=UTC) if config.cut_date else None
+    tune = Finetuning(config.learning_rate, config.epochs, trainable=config.trainable)
+    rows = []
+    for (user,), workouts in activity_files_workouts.group_by("user_id", maintain_order=True):
+        out = lake.path(MODEL_DIR, "personal", user, context.run.run_id, "model.pt")
+        try:
+            rows.append({"user": user, **personalise_workouts(workouts, base, out, cut, tune)})
+        except ValueError as error:  # too few usable workouts on one side of the cut
+            context.log.warning(f"{user}: not personalised: {error}")
+    table = pl.DataFrame(rows)
+    return dg.Output(table, metadata={"runners": dg.MetadataValue.md(markdown_table(table, 50))})

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import typer
 
+from pipelines.personalize_cli import personalize
 from pipelines.predict_cli import predict
 
 app = typer.Typer(
@@ -16,6 +17,7 @@ simulate_app = typer.Typer(
 )
 app.add_typer(simulate_app, name="simulate")
 app.command("predict")(predict)
+app.command("personalize")(personalize)
 
 
 @simulate_app.command("fitrec")
@@ -97,31 +99,51 @@ def simulate_activity_files(
     )
 
 
-@app.command("run")
-def run_graph() -> None:
-    """Materialize every asset (and run every check) in-process, then list what was produced."""
-    import dagster as dg
-
-    from pipelines.definitions import defs
-
-    instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
-    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    result = job.execute_in_process(run_config=quiet, instance=instance, raise_on_error=False)
+def report_run(result) -> None:
+    """One line per materialization and check of an in-process run."""
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
         path = metadata.get("path") or metadata.get("checkpoint")
-        if "best_val_mae" in metadata:
+        if "test_mae" in metadata:
+            size = f"test MAE {metadata['test_mae'].value:5.2f}"
+        elif "best_val_mae" in metadata:
             size = f"val MAE {metadata['best_val_mae'].value:5.2f}"
         else:
             rows = metadata.get("dagster/row_count")
             size = f"{rows.value if rows else '':>10} rows"
-        typer.echo(
-            f"{event.materialization.asset_key.to_user_string():<24} {size:>15}  "
-            f"{path.value if path else ''}"
-        )
+        partition = f"[{event.partition}]" if event.partition else ""
+        name = event.materialization.asset_key.to_user_string() + partition
+        typer.echo(f"{name:<36} {size:>16}  {path.value if path else ''}")
     for check in result.get_asset_check_evaluations():
         typer.echo(f"check {check.check_name:<32} {'passed' if check.passed else 'FAILED'}")
     typer.echo(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'}")
-    if not result.success:
-        raise typer.Exit(1)
+
+
+@app.command("run")
+def run_graph() -> None:
+    """Materialize every asset (and run every check) in-process: the whole graph with the
+    cold-start (user_disjoint) models, then the temporal models and what depends on them."""
+    import dagster as dg
+
+    from assets.evaluation_report import REPORT
+    from pipelines.definitions import defs
+
+    instance = dg.DagsterInstance.get()
+    job = defs.resolve_implicit_global_asset_job_def()
+    graph = defs.resolve_asset_graph()
+    schemes = [key for key in graph.all_asset_keys if graph.get(key).is_partitioned]
+    later = dg.AssetSelection.assets(*schemes).downstream().resolve(graph)
+    quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+    runs = [("user_disjoint", None), ("temporal", sorted(later))]
+    for partition, selection in runs:
+        result = job.execute_in_process(
+            run_config=quiet,
+            instance=instance,
+            partition_key=partition,
+            asset_selection=selection,
+            raise_on_error=False,
+        )
+        report_run(result)
+        if not result.success:
+            raise typer.Exit(1)
+    typer.echo(f"evaluation report: {defs.resources['lake'].path(REPORT).resolve()}")

@@ -4,8 +4,12 @@ import dagster as dg
 
 from assets.activity_files import activity_files_assets, activity_files_checks
 from assets.apple import apple_assets, apple_checks
+from assets.comparison import model_comparison
+from assets.evaluation import evaluation_assets
+from assets.evaluation_report import evaluation_report
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
-from assets.personalisation import personalisation
+from assets.personalisation import activity_files_personalisation, personalisation
+from assets.production import production_assets, production_checks
 from assets.quality import quality_assets, quality_checks
 from assets.sweep import sweep
 from assets.tensors import tensor_assets, tensor_checks_defs
@@ -23,7 +27,12 @@ defs = dg.Definitions(
         *tensor_assets,
         *family_assets,
         personalisation,
+        activity_files_personalisation,
         sweep,
+        *evaluation_assets,
+        model_comparison,
+        *production_assets,
+        evaluation_report,
     ],
     asset_checks=[
         *fitrec_checks,
@@ -31,6 +40,7 @@ defs = dg.Definitions(
         *activity_files_checks,
         *quality_checks,
         *tensor_checks_defs,
+        *production_checks,
     ],
     jobs=all_jobs,
     resources=lake_resources(),

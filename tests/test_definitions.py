@@ -38,7 +38,14 @@ def test_definitions_load_with_assets_checks_and_jobs():
         *(f"trained_{family}" for family in FAMILIES),
         "leaderboard",
         "personalisation",
+        "activity_files_personalisation",
         "sweep",
+        "latent_heart_rate",
+        *(f"evaluation_{family}" for family in FAMILIES),
+        "model_comparison",
+        "production_candidate",
+        "production_model",
+        "evaluation_report",
     }
     assert {key.name for key in graph.asset_check_keys} == {
         "fitrec_workouts_schema",
@@ -69,6 +76,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "temporal_scaler_from_train",
         "users_disjoint",
         "time_ordered",
+        "candidate_not_worse",
     }
     assert defs.resolve_job_def("fitrec_ingestion") is not None
     assert defs.resolve_job_def("apple_health_ingestion") is not None

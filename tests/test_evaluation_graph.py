@@ -84,7 +84,7 @@ def materialize(lake: Path, instance, margin: float = 0.25) -> dg.ExecuteInProce
         ],
         instance=instance,
         partition_key="user_disjoint",
-        resources=lake_resources(str(lake)),
+        resources=lake_resources(str(lake), activity_files_path=str(lake / "no_files")),
         run_config={
             "ops": {
                 "trained_linear": {"config": {"epochs": 4, "batch_size": 8}},
