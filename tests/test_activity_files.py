@@ -9,6 +9,7 @@ import numpy as np
 import polars as pl
 import pytest
 from fit_tool.profile.profile_type import Sport
+from typer.testing import CliRunner
 
 from assets.activity_files import activity_files_assets, activity_files_checks
 from assets.activity_folder import gate_sport, read_folder
@@ -16,6 +17,7 @@ from assets.activity_readers import ActivityFileError, read_activity
 from assets.fitrec_stream import FitrecPass
 from assets.quality import funnel_within_bounds, quality_gates, workouts_accounted
 from assets.unify import UNIFIED
+from pipelines.cli import app
 from pipelines.resources import lake_resources
 from simulator.activity_files import write_activity_files
 from tests.activity_builders import (
@@ -338,3 +340,14 @@ def test_assets_ingest_the_folder_and_reach_workouts_clean(lake: Path, tmp_path:
     ]
     metadata = result.asset_materializations_for_node("activity_files_bronze")[0].metadata
     assert (metadata["activity_files"].value, metadata["skipped_files"].value) == (4, 1)
+
+
+def test_cli_simulate_activity_files(tmp_path: Path):
+    out = tmp_path / "files"
+    result = CliRunner().invoke(
+        app, ["simulate", "activity-files", "--runners", "1", "--runs", "2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 3 activities (2 runs)" in result.output
+    assert sorted(p.name for p in (out / "runner_1").iterdir()) == ["activities", "activities.csv"]
+    assert (tmp_path / "files.truth" / "latent_hr.parquet").is_file()
