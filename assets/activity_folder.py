@@ -192,7 +192,8 @@ def read_folder(
     rows, quarantine, seen = [], list(inventory.problems), {}
     for path, activity in zip(paths, read, strict=True):
         entry = inventory.strava.get(path)
-        workout_id = entry.activity_id if entry else path.relative_to(inventory.root).as_posix()
+        relative = path.relative_to(inventory.root).as_posix()
+        workout_id = entry.activity_id if entry and entry.activity_id else relative
         if workout_id in seen:
             quarantine.append(
                 (

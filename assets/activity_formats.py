@@ -102,9 +102,9 @@ def parse_fit(data: bytes) -> Parsed:
                             _degrees(frame.get_value("position_long", fallback=None)),
                         )
                     )
-                elif frame.name in ("sport", "session") and sport is None:
-                    sport = frame.get_value("sport", fallback=None)
-                    if frame.name == "session":
+                elif frame.name in ("sport", "session"):
+                    sport = sport or frame.get_value("sport", fallback=None)
+                    if frame.name == "session" and start is None:
                         start = frame.get_value("start_time", fallback=None)
     except fitdecode.FitError as error:
         raise FormatError(f"not a readable FIT file: {error}") from error
