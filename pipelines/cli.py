@@ -131,10 +131,10 @@ def run_graph() -> None:
     instance = dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
     graph = defs.resolve_asset_graph()
-    schemes = [key for key in graph.all_asset_keys if graph.get(key).is_partitioned]
+    schemes = [key for key in graph.get_all_asset_keys() if graph.get(key).is_partitioned]
     later = dg.AssetSelection.assets(*schemes).downstream().resolve(graph)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    runs = [("user_disjoint", None), ("temporal", sorted(later))]
+    runs = [("user_disjoint", None), ("temporal", list(later))]
     for partition, selection in runs:
         result = job.execute_in_process(
             run_config=quiet,
