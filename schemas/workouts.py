@@ -21,7 +21,9 @@ class Workouts(pa.DataFrameModel):
     source_file: pl.String
     timestamp: pl.List(pl.Int64)  # epoch seconds, UTC
     heart_rate: pl.List(pl.Float32)  # bpm; null = no measurement at this step
-    speed: pl.List(pl.Float32)  # km/h
+    # km/h; null when the source recorded none (FitRec lines without speed, GPX files without
+    # the extension): gating derives it from positions.
+    speed: pl.List(pl.Float32) = pa.Field(nullable=True)
     altitude: pl.List(pl.Float32)  # m
     latitude: pl.List(pl.Float64)
     longitude: pl.List(pl.Float64)
@@ -35,6 +37,7 @@ class Workouts(pa.DataFrameModel):
 class CleanWorkouts(Workouts):
     """Silver: workouts that passed every gate; speed completed from positions where missing."""
 
+    speed: pl.List(pl.Float32)  # always present once gated
     speed_source: pl.String = pa.Field(isin=["recorded", "derived"])
 
 

@@ -15,10 +15,12 @@ from assets.activity_files import activity_files_assets, activity_files_checks
 from assets.activity_folder import gate_sport, read_folder
 from assets.activity_readers import ActivityFileError, read_activity
 from assets.fitrec_stream import FitrecPass
+from assets.gating import gate_batch
 from assets.quality import funnel_within_bounds, quality_gates, workouts_accounted
 from assets.unify import UNIFIED
 from pipelines.cli import app
 from pipelines.resources import lake_resources
+from schemas.workouts import CleanWorkouts, Workouts
 from simulator.activity_files import write_activity_files
 from tests.activity_builders import (
     GPX_TEMPLATE,
@@ -351,3 +353,27 @@ def test_cli_simulate_activity_files(tmp_path: Path):
     assert "wrote 3 activities (2 runs)" in result.output
     assert sorted(p.name for p in (out / "runner_1").iterdir()) == ["activities", "activities.csv"]
     assert (tmp_path / "files.truth" / "latent_hr.parquet").is_file()
+
+
+def test_a_file_without_speed_passes_the_schema_and_gating_derives_it(tmp_path: Path):
+    """FIT records with positions but no speed: speed is null (not recorded) in the unified
+    table, which the Workouts schema allows, and the gates complete it from positions."""
+    records = [
+        {
+            "timestamp": T0 + 4 * i,
+            "position_lat": 60.0 + 1e-4 * i,
+            "position_long": 24.0,
+            "altitude": 20.0,
+            "heart_rate": 120 + i // 5,
+        }
+        for i in range(150)
+    ]
+    write(tmp_path / "runner" / "no_speed.fit", fit_file(records))
+    workouts, quarantine, _ = read_folder(tmp_path / "runner")
+    assert quarantine.is_empty() and workouts["speed"].is_null().all()
+    Workouts.validate(workouts)
+    clean, rejected, _ = gate_batch(workouts)
+    assert rejected.is_empty(), rejected["reason"].to_list()
+    CleanWorkouts.validate(clean)
+    assert clean["speed_source"].to_list() == ["derived"]
+    assert 9.5 < clean["speed"].list.mean()[0] < 10.5  # 11.1 m per 4 s: 10 km/h
