@@ -24,48 +24,51 @@ BASELINES = {"sequence": ("noise_floor", "latent"), "forecast": ("persistence", 
 SHOWN = ["scheme", "mode", "model", "mae", "mae_low", "mae_high", "diff_low", "diff_high"]
 
 
-def scored_models(evaluated: dict[str, tuple[pl.LazyFrame, float]], mode: str) -> dict:
-    """model -> (per-workout errors, validation MAE) for one mode, baseline included when the
-    steps carry it (any evaluation's steps do: measured, latent and persistence are shared)."""
-    column = MODES[mode]
-    found = {
-        name: (metrics.per_workout(steps, column), val) for name, (steps, val) in evaluated.items()
+def paired(tables: list[pl.DataFrame], reference: int, seed: int) -> dict:
+    """Pooled MAE and bootstrap intervals of per-workout error tables on the workouts they
+    share, resampled together (paired) against the table at `reference`."""
+    common = set.intersection(*(set(t["workout"]) for t in tables))
+    aligned = [t.filter(pl.col("workout").is_in(common)).sort("workout") for t in tables]
+    abs_error = np.stack([t["abs_error"].to_numpy() for t in aligned])
+    steps = np.stack([t["steps"].to_numpy().astype(np.float64) for t in aligned])
+    return {
+        "mae": abs_error.sum(axis=1) / steps.sum(axis=1),
+        **intervals(abs_error, steps, reference, seed=seed),
+        "workouts": len(common),
+        "steps": steps.sum(axis=1).astype(np.int64),
     }
-    baseline, baseline_column = BASELINES[mode]
-    steps = next(iter(evaluated.values()))[0]
-    table = metrics.per_workout(steps.filter(pl.col(column).is_not_null()), baseline_column)
-    if table.height:
-        found[baseline] = (table, None)
-    return found
 
 
 def compare(evaluated: dict[str, tuple[pl.LazyFrame, float]], mode: str, seed: int = 0):
     """One row per model for one scheme and mode, on the workouts every model was scored on;
-    the reference is the lowest validation MAE."""
-    found = {k: v for k, v in scored_models(evaluated, mode).items() if v[0].height}
+    the reference is the lowest validation MAE. The baseline row is paired with the reference
+    on the workouts the baseline covers (the noise floor needs a truth sidecar)."""
+    column = MODES[mode]
+    found = {
+        name: (metrics.per_workout(steps, column), val) for name, (steps, val) in evaluated.items()
+    }
+    found = {name: value for name, value in found.items() if value[0].height}
     if not found:
         return None
-    common = set.intersection(*(set(t["workout"]) for t, _ in found.values()))
     names = list(found)
-    aligned = [found[n][0].filter(pl.col("workout").is_in(common)).sort("workout") for n in names]
-    abs_error = np.stack([t["abs_error"].to_numpy() for t in aligned])
-    steps = np.stack([t["steps"].to_numpy().astype(np.float64) for t in aligned])
-    val = [found[n][1] for n in names]
-    reference = min((v, i) for i, v in enumerate(val) if v is not None)[1]
-    ci = intervals(abs_error, steps, reference, seed=seed)
-    return pl.DataFrame(
-        {
-            "model": names,
-            "mode": mode,
-            "val_mae": val,
-            "mae": abs_error.sum(axis=1) / steps.sum(axis=1),
-            **ci,
-            "workouts": len(common),
-            "steps": steps.sum(axis=1).astype(np.int64),
-            "reference": [i == reference for i in range(len(names))],
-        },
-        schema_overrides={"val_mae": pl.Float64},
-    )
+    val = [found[name][1] for name in names]
+    reference = min(range(len(names)), key=lambda i: val[i])
+    models = pl.DataFrame(
+        {"model": names, "val_mae": val, **paired([t for t, _ in found.values()], reference, seed)}
+    ).with_columns(reference=pl.col("model") == names[reference])
+    baseline, baseline_column = BASELINES[mode]
+    steps = next(iter(evaluated.values()))[0].filter(pl.col(column).is_not_null())
+    floor = metrics.per_workout(steps, baseline_column)
+    if floor.height:
+        pair = paired([floor, found[names[reference]][0]], 1, seed)
+        row = {
+            "model": baseline,
+            "val_mae": None,
+            **{k: v[:1] for k, v in pair.items() if k != "workouts"},
+        }
+        baseline_row = pl.DataFrame({**row, "workouts": pair["workouts"], "reference": False})
+        models = pl.concat([models, baseline_row.select(models.columns)], how="vertical_relaxed")
+    return models.with_columns(mode=pl.lit(mode))
 
 
 def comparison_table(per_scheme: dict[str, dict[str, tuple[pl.LazyFrame, float]]]) -> pl.DataFrame:

@@ -66,11 +66,20 @@ def truth_series(
 def latent_on_grid(
     truth: pl.LazyFrame, starts: pl.DataFrame, step_seconds: float, hr_max_gap_seconds: float
 ) -> pl.DataFrame:
-    """(workout, step, latent) for the workouts in `starts` (workout, first_timestamp) whose
-    truth begins at the same second as the ingested series, so grid steps coincide."""
+    """(workout, step, latent) for the workouts in `starts` (workout, first_timestamp). The
+    truth is cut to start where the ingested series starts (Apple runs begin at the first fix
+    with heart rate, after the route's first fixes) and kept only when it has a sample at that
+    very second, so grid steps coincide."""
     series = (
         truth.join(starts.lazy(), on="workout", how="inner")
-        .filter(pl.col("timestamp").list.first() == pl.col("first_timestamp"))
+        .explode("timestamp", "latent")
+        .filter(pl.col("timestamp") >= pl.col("first_timestamp"))
+        .group_by("workout")
+        .agg(
+            pl.col("timestamp", "latent").sort_by("timestamp"),
+            aligned=(pl.col("timestamp").min() == pl.col("first_timestamp").first()),
+        )
+        .filter("aligned")
         .select(
             "workout",
             "timestamp",
@@ -78,6 +87,7 @@ def latent_on_grid(
             speed=pl.col("latent").list.eval(pl.element() * 0),
             altitude=pl.col("latent").list.eval(pl.element() * 0),
         )
+        .sort("workout")
         .collect()
     )
     if series.is_empty():

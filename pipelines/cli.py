@@ -108,9 +108,10 @@ def report_run(result) -> None:
             size = f"test MAE {metadata['test_mae'].value:5.2f}"
         elif "best_val_mae" in metadata:
             size = f"val MAE {metadata['best_val_mae'].value:5.2f}"
+        elif "dagster/row_count" in metadata:
+            size = f"{metadata['dagster/row_count'].value:>10} rows"
         else:
-            rows = metadata.get("dagster/row_count")
-            size = f"{rows.value if rows else '':>10} rows"
+            size = ""
         partition = f"[{event.partition}]" if event.partition else ""
         name = event.materialization.asset_key.to_user_string() + partition
         typer.echo(f"{name:<36} {size:>16}  {path.value if path else ''}")

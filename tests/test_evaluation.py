@@ -9,8 +9,10 @@ import pytest
 
 from assets import metrics
 from assets.bootstrap import intervals
+from assets.comparison import compare
 from assets.evaluation_steps import step_table
 from assets.forecast import with_forecasts
+from assets.latent import SERIES, latent_on_grid
 from assets.workout_categories import workout_categories
 from models.tensors import FEATURE_NAMES, Scaler, TensorSplit
 
@@ -160,3 +162,34 @@ def test_step_table_drops_padding_and_hides_unmeasured_heart_rate():
         (4, 14.0, True, 111.0),
     ]
     assert table["user"].to_list() == ["fitrec/7"] * 3 + ["fitrec/8"] * 2
+
+
+def test_truth_is_cut_to_where_the_ingested_series_starts():
+    truth = pl.LazyFrame(
+        {
+            "workout": ["a", "b"],
+            "timestamp": [[96, 100, 108, 116], [101, 109]],
+            "latent": [[90.0, 100.0, 108.0, 116.0], [70.0, 71.0]],
+        },
+        schema=SERIES,
+    )
+    starts = pl.DataFrame({"workout": ["a", "b"], "first_timestamp": [100, 100]})
+    found = latent_on_grid(truth, starts, step_seconds=8.0, hr_max_gap_seconds=20.0)
+    # b has no truth sample at its first second: its steps would not coincide, so it is left out
+    assert found.rows() == [("a", 0, 100.0), ("a", 1, 108.0), ("a", 2, 116.0)]
+
+
+def test_the_noise_floor_row_does_not_shrink_the_models_comparison():
+    with_truth = SMALL.with_columns(forecast=None, persistence=None)
+    evaluated = {
+        "good": (with_truth.lazy(), 10.0),
+        "bad": (with_truth.with_columns(pl.col("predicted") + 3).lazy(), 11.0),
+    }
+    table = compare(evaluated, "sequence")
+    rows = {r["model"]: r for r in table.iter_rows(named=True)}
+    assert rows["good"]["reference"] and rows["good"]["workouts"] == 2  # b has no truth
+    assert rows["good"]["mae"] == pytest.approx(17 / 5)
+    assert rows["noise_floor"]["workouts"] == 1
+    assert rows["noise_floor"]["mae"] == pytest.approx(1.0)
+    # paired with the reference on workout a only: 1 - 7/3, the same in every resample
+    assert rows["noise_floor"]["diff_low"] == pytest.approx(1 - 7 / 3)
