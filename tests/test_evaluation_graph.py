@@ -69,7 +69,12 @@ UPSTREAM = [
 [EVALUATE_LINEAR] = [a for a in evaluation_assets if a.key.path == ["evaluation_linear"]]
 
 
-def materialize(lake: Path, instance, margin: float = 0.25) -> dg.ExecuteInProcessResult:
+def materialize(
+    lake: Path, instance, margin: float = 0.25, selection: list[str] | None = None
+) -> dg.ExecuteInProcessResult:
+    ops = {"production_candidate": {"config": {"margin_bpm": margin}}}
+    if not selection:
+        ops["trained_linear"] = {"config": {"epochs": 4, "batch_size": 8}}
     return dg.materialize(
         [
             *(dg.AssetSpec(name) for name in UPSTREAM),
@@ -83,14 +88,10 @@ def materialize(lake: Path, instance, margin: float = 0.25) -> dg.ExecuteInProce
             evaluation_report,
         ],
         instance=instance,
-        partition_key="user_disjoint",
+        selection=selection,
+        partition_key=None if selection else "user_disjoint",
         resources=lake_resources(str(lake), activity_files_path=str(lake / "no_files")),
-        run_config={
-            "ops": {
-                "trained_linear": {"config": {"epochs": 4, "batch_size": 8}},
-                "production_candidate": {"config": {"margin_bpm": margin}},
-            }
-        },
+        run_config={"ops": ops},
         raise_on_error=False,
     )
 
@@ -141,7 +142,8 @@ def test_evaluation_scores_the_checkpoint_promotes_it_and_reports(lake: Path):
     assert "data:image/gif;base64," in report and checkpoint in report
 
     # The same candidate against a margin it cannot meet: the gate holds production back.
-    blocked = materialize(lake, instance, margin=-1.0)
+    again = ["production_candidate", "production_model", "evaluation_report"]
+    blocked = materialize(lake, instance, margin=-1.0, selection=again)
     [check] = [
         c for c in blocked.get_asset_check_evaluations() if c.check_name == "candidate_not_worse"
     ]
