@@ -128,15 +128,12 @@ def run_graph() -> None:
 
     from assets.evaluation_report import REPORT
     from pipelines.definitions import defs
+    from pipelines.jobs import retraining_passes
 
     instance = dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
-    graph = defs.resolve_asset_graph()
-    schemes = [key for key in graph.get_all_asset_keys() if graph.get(key).is_partitioned]
-    later = dg.AssetSelection.assets(*schemes).downstream().resolve(graph)
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    runs = [("user_disjoint", None), ("temporal", list(later))]
-    for partition, selection in runs:
+    for partition, selection in retraining_passes(defs.resolve_asset_graph()):
         result = job.execute_in_process(
             run_config=quiet,
             instance=instance,

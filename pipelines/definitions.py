@@ -14,26 +14,32 @@ from assets.quality import quality_assets, quality_checks
 from assets.sweep import sweep
 from assets.tensors import tensor_assets, tensor_checks_defs
 from assets.training import family_assets
+from pipelines.freshness import weekly_freshness
 from pipelines.jobs import all_jobs
 from pipelines.resources import lake_resources
+from pipelines.schedules import schedules_from_env
+from pipelines.sensors import inbox_sensor
 
 defs = dg.Definitions(
-    assets=[
-        fitrec_source,
-        fitrec_bronze,
-        *apple_assets,
-        *activity_files_assets,
-        *quality_assets,
-        *tensor_assets,
-        *family_assets,
-        personalisation,
-        activity_files_personalisation,
-        sweep,
-        *evaluation_assets,
-        model_comparison,
-        *production_assets,
-        evaluation_report,
-    ],
+    assets=dg.map_asset_specs(
+        weekly_freshness,
+        [
+            fitrec_source,
+            fitrec_bronze,
+            *apple_assets,
+            *activity_files_assets,
+            *quality_assets,
+            *tensor_assets,
+            *family_assets,
+            personalisation,
+            activity_files_personalisation,
+            sweep,
+            *evaluation_assets,
+            model_comparison,
+            *production_assets,
+            evaluation_report,
+        ],
+    ),
     asset_checks=[
         *fitrec_checks,
         *apple_checks,
@@ -43,5 +49,7 @@ defs = dg.Definitions(
         *production_checks,
     ],
     jobs=all_jobs,
+    schedules=schedules_from_env(),
+    sensors=[inbox_sensor],
     resources=lake_resources(),
 )

@@ -1,4 +1,4 @@
-"""The code location loads, with every asset, check and job wired."""
+"""The code location loads, with every asset, check, job, schedule and sensor wired."""
 
 import dagster as dg
 from typer.testing import CliRunner
@@ -82,6 +82,19 @@ def test_definitions_load_with_assets_checks_and_jobs():
     assert defs.resolve_job_def("apple_health_ingestion") is not None
     assert defs.resolve_job_def("activity_files_ingestion") is not None
     assert defs.resolve_job_def("model_sweep") is not None
+    assert defs.resolve_job_def("retraining") is not None
+    assert defs.resolve_job_def("data_quality_audit") is not None
+    repository = defs.get_repository_def()
+    schedules = {s.name: s.job_name for s in repository.schedule_defs}
+    assert schedules == {
+        "weekly_retraining": "retraining",
+        "daily_data_quality_audit": "data_quality_audit",
+    }
+    (sensor,) = repository.sensor_defs
+    assert (sensor.name, sorted(job.name for job in sensor.jobs)) == (
+        "inbox_sensor",
+        ["activity_files_ingestion", "apple_health_ingestion", "fitrec_ingestion"],
+    )
 
 
 def test_cli_simulate_writes_file_and_truth(tmp_path):

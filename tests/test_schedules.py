@@ -1,0 +1,137 @@
+"""Schedules: the retraining passes and the audit, evaluated as the daemon would."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+import yaml
+from dagster._core.test_utils import instance_for_test
+
+from assets.training import FAMILIES
+from pipelines.definitions import defs
+from pipelines.schedules import RETRAIN_TAG, schedules_from_env
+
+TEMPORAL_PASS = {
+    *(f"trained_{family}" for family in FAMILIES),
+    *(f"evaluation_{family}" for family in FAMILIES),
+    "latent_heart_rate",
+    "leaderboard",
+    "activity_files_personalisation",
+    "model_comparison",
+    "production_candidate",
+    "production_model",
+    "evaluation_report",
+}
+
+
+def tick(schedule_name: str, at: datetime) -> list[dg.RunRequest]:
+    context = dg.build_schedule_context(
+        scheduled_execution_time=at, repository_def=defs.get_repository_def()
+    )
+    return defs.resolve_schedule_def(schedule_name).evaluate_tick(context).run_requests
+
+
+def test_retraining_runs_the_whole_graph_then_the_temporal_partition():
+    schedule = defs.resolve_schedule_def("weekly_retraining")
+    assert (schedule.cron_schedule, schedule.execution_timezone) == ("0 3 * * 1", "UTC")
+    assert schedule.job_name == "retraining"
+
+    first, second = tick("weekly_retraining", datetime(2026, 11, 23, 3, tzinfo=UTC))
+
+    at = "2026-11-23T03:00:00+00:00"
+    assert (first.run_key, first.partition_key, first.asset_selection) == (
+        f"{at}:user_disjoint",
+        "user_disjoint",
+        None,
+    )
+    assert (second.run_key, second.partition_key) == (f"{at}:temporal", "temporal")
+    assert {key.to_user_string() for key in second.asset_selection} == TEMPORAL_PASS
+    common = {"dagster/schedule_name": "weekly_retraining", RETRAIN_TAG: at}
+    assert first.tags == {**common, "dagster/priority": "2", "dagster/partition": "user_disjoint",
+                          "dagster/partition_set": "retraining_partition_set"}  # fmt: skip
+    assert second.tags == {**common, "dagster/priority": "1", "dagster/partition": "temporal",
+                           "dagster/partition_set": "retraining_partition_set"}  # fmt: skip
+
+
+def test_retraining_job_covers_the_graph_and_is_partitioned_by_scheme():
+    job = defs.resolve_job_def("retraining")
+    assert job.asset_layer.selected_asset_keys == defs.resolve_asset_graph().get_all_asset_keys()
+    assert job.partitions_def.get_partition_keys() == ["user_disjoint", "temporal"]
+    assert job.executor_def.name == "multi_or_in_process_executor"
+
+
+def test_cron_and_time_zone_come_from_the_environment():
+    retraining, audit = schedules_from_env(
+        {
+            "PULSELAKE_RETRAIN_CRON": "30 2 * * 0",
+            "PULSELAKE_AUDIT_CRON": "15 7 * * *",
+            "PULSELAKE_TIMEZONE": "Europe/Berlin",
+        }
+    )
+    assert (retraining.cron_schedule, retraining.execution_timezone) == (
+        "30 2 * * 0",
+        "Europe/Berlin",
+    )
+    assert (audit.cron_schedule, audit.execution_timezone) == ("15 7 * * *", "Europe/Berlin")
+    context = dg.build_schedule_context(
+        scheduled_execution_time=datetime(2026, 11, 22, 2, 30, tzinfo=ZoneInfo("Europe/Berlin")),
+        repository_def=defs.get_repository_def(),
+    )
+    keys = [request.run_key for request in retraining.evaluate_tick(context).run_requests]
+    assert keys == ["2026-11-22T02:30:00+01:00:user_disjoint", "2026-11-22T02:30:00+01:00:temporal"]
+
+
+def test_audit_job_runs_only_the_ingestion_and_quality_checks_daily():
+    job = defs.resolve_job_def("data_quality_audit")
+    assert job.asset_layer.selected_asset_keys == set()
+    assert {key.name for key in job.asset_layer.asset_graph.asset_check_keys} == {
+        "fitrec_workouts_schema",
+        "fitrec_quarantine_schema",
+        "fitrec_lines_accounted",
+        "apple_hr_samples_schema",
+        "apple_workouts_schema",
+        "apple_users_schema",
+        "apple_export_quarantine_schema",
+        "apple_route_points_schema",
+        "apple_route_quarantine_schema",
+        "apple_running_workouts_schema",
+        "apple_routes_accounted",
+        "apple_runs_accounted",
+        "activity_files_workouts_schema",
+        "activity_files_quarantine_schema",
+        "activity_files_accounted",
+        "workouts_clean_schema",
+        "workouts_rejected_schema",
+        "artifact_flags_schema",
+        "workouts_accounted",
+        "funnel_within_bounds",
+    }
+    schedule = defs.resolve_schedule_def("daily_data_quality_audit")
+    assert (schedule.cron_schedule, schedule.job_name) == ("0 6 * * *", "data_quality_audit")
+    (request,) = tick("daily_data_quality_audit", datetime(2026, 11, 23, 6, tzinfo=UTC))
+    assert (request.run_config, request.asset_selection, request.partition_key) == ({}, None, None)
+    assert request.tags == {"dagster/schedule_name": "daily_data_quality_audit"}
+
+
+def test_instance_template_serialises_gpu_training_and_the_retraining_passes():
+    with open("dagster.example.yaml") as template:
+        overrides = yaml.safe_load(template)
+    with instance_for_test(overrides=overrides) as instance:
+        config = instance.get_concurrency_config()
+    assert config.pool_config.default_pool_limit == 1
+    assert config.run_queue_config.tag_concurrency_limits == [{"key": RETRAIN_TAG, "limit": 1}]
+
+
+def test_production_model_and_audit_report_must_be_refreshed_weekly():
+    graph = defs.resolve_asset_graph()
+    policies = {
+        key.to_user_string(): graph.get(key).freshness_policy
+        for key in graph.get_all_asset_keys()
+        if graph.get(key).freshness_policy
+    }
+    assert set(policies) == {"production_model", "quality_audit_report"}
+    for policy in policies.values():
+        assert (policy.fail_window.to_timedelta().days, policy.warn_window.to_timedelta().days) == (
+            8,
+            7,
+        )
