@@ -2,7 +2,6 @@
 earlier workouts (temporal split), and compare with training on the wearer alone and with no
 fine-tuning. Runs `models/entry.py` through Pipes like the other training assets."""
 
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from assets.production import CHECKPOINT, PRODUCTION
 from assets.tensors import TENSOR_DIR
 from assets.training import GROUP, MODEL_DIR, TrainingConfig, train_config
 from pipelines.resources import Lake
+from pipelines.training_launcher import TrainingLauncher
 
 SCHEME = "temporal"
 
@@ -37,13 +37,12 @@ def personalisation(
     context: dg.AssetExecutionContext,
     config: PersonalisationConfig,
     lake: Lake,
-    pipes_subprocess: dg.PipesSubprocessClient,
+    trainer: TrainingLauncher,
 ) -> dg.MaterializeResult:
     """Validation MAE per wearer: population model, fine-tuned, wearer alone."""
     out = lake.path(MODEL_DIR, "personalisation", context.run.run_id)
     base = TrainingConfig(**config.model_dump(include=set(TrainingConfig.model_fields)))
-    session = pipes_subprocess.run(
-        command=[sys.executable, "-m", "models.entry"],
+    session = trainer.run(
         context=context,
         extras={
             "task": "personalise",

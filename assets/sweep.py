@@ -21,6 +21,7 @@ from assets.training import (
     train_config,
 )
 from pipelines.resources import Lake
+from pipelines.training_launcher import TrainingLauncher
 
 
 class SweepConfig(dg.Config):
@@ -51,7 +52,7 @@ def sweep(
     context: dg.AssetExecutionContext,
     config: SweepConfig,
     lake: Lake,
-    pipes_subprocess: dg.PipesSubprocessClient,
+    trainer: TrainingLauncher,
 ) -> dg.Output:
     """One row per trained combination, best validation MAE first."""
     rows = []
@@ -66,7 +67,7 @@ def sweep(
         settings = {**train_config(family, base), "sequence_length": point["sequence_length"]}
         checkpoint = lake.path(MODEL_DIR, "sweep", context.run.run_id, str(number), "model.pt")
         context.log.info(f"sweep point {number}: {point}")
-        result = run_training(context, pipes_subprocess, lake, checkpoint, settings)
+        result = run_training(context, trainer, lake, checkpoint, settings)
         rows.append(
             {
                 **{key: result[key] for key in ("best_val_mae", "parameters", "epochs")},

@@ -10,7 +10,6 @@ workouts would score it on workouts it trained on, so each scheme has its own mo
 
 import itertools
 import json
-import sys
 from pathlib import Path
 
 import dagster as dg
@@ -23,6 +22,7 @@ from assets.markdown import markdown_table
 from assets.quality_report_parts import inline, png
 from assets.tensors import SCHEMES, TENSOR_DIR
 from pipelines.resources import Lake
+from pipelines.training_launcher import TrainingLauncher
 
 GROUP = "training"
 MODEL_DIR = "models"
@@ -94,7 +94,7 @@ def training_curve(history: list[dict], title: str) -> bytes:
 
 def run_training(
     context: dg.AssetExecutionContext,
-    pipes_subprocess: dg.PipesSubprocessClient,
+    trainer: TrainingLauncher,
     lake: Lake,
     checkpoint: Path,
     settings: dict,
@@ -102,8 +102,7 @@ def run_training(
 ) -> dict:
     """Train once through Pipes on `scheme`'s tensors; the entry point's result summary plus
     the epoch history, the training curve written beside the checkpoint."""
-    session = pipes_subprocess.run(
-        command=[sys.executable, "-m", "models.entry"],
+    session = trainer.run(
         context=context,
         extras={
             "tensors": str(lake.path(TENSOR_DIR, scheme)),
@@ -156,12 +155,12 @@ def trained_model(family: str) -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext,
         config: FamilyConfig,
         lake: Lake,
-        pipes_subprocess: dg.PipesSubprocessClient,
+        trainer: TrainingLauncher,
     ) -> dg.MaterializeResult:
         scheme = context.partition_key
         checkpoint = lake.path(MODEL_DIR, family, scheme, context.run.run_id, "model.pt")
         settings = train_config(family, config)
-        result = run_training(context, pipes_subprocess, lake, checkpoint, settings, scheme)
+        result = run_training(context, trainer, lake, checkpoint, settings, scheme)
         return dg.MaterializeResult(metadata=training_metadata(result, settings, family))
 
     return _trained

@@ -7,7 +7,9 @@ table where readers look. Partitions land in `<asset>/<partition>.parquet` (UPat
 
 from __future__ import annotations
 
+import tempfile
 import uuid
+from pathlib import Path
 
 import dagster as dg
 import polars as pl
@@ -25,41 +27,65 @@ def table_schema(schema: pl.Schema) -> dg.TableSchema:
     )
 
 
+def is_local(path: UPath) -> bool:
+    """A local folder, given as a path or a `file://` URL (polars and pyarrow read both)."""
+    return path.protocol in ("", "file", "local")
+
+
+def write_parquet(context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, target: str):
+    if isinstance(obj, pl.LazyFrame):
+        row_group = (context.definition_metadata or {}).get(ROW_GROUP_METADATA_KEY)
+        obj.sink_parquet(target, compression="zstd", compression_level=1, row_group_size=row_group)
+    else:
+        obj.write_parquet(target, compression="zstd", compression_level=1)
+
+
+def written_metadata(target: str) -> dict:
+    return {
+        "dagster/row_count": pq.read_metadata(target).num_rows,
+        "dagster/column_schema": table_schema(pl.read_parquet_schema(target)),
+    }
+
+
 class ParquetIOManager(dg.UPathIOManager):
     extension = ".parquet"
 
     def dump_to_path(
         self, context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, path: UPath
     ):
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-        try:
-            if isinstance(obj, pl.LazyFrame):
-                row_group = (context.definition_metadata or {}).get(ROW_GROUP_METADATA_KEY)
-                obj.sink_parquet(
-                    str(temp), compression="zstd", compression_level=1, row_group_size=row_group
-                )
-            else:
-                obj.write_parquet(str(temp), compression="zstd", compression_level=1)
-            temp.rename(path)
-        finally:
-            if temp.exists():
-                temp.unlink()
-        context.add_output_metadata(
-            {
-                "dagster/row_count": pq.read_metadata(str(path)).num_rows,
-                "dagster/column_schema": table_schema(pl.read_parquet_schema(str(path))),
-            }
-        )
+        if is_local(path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            temp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+            try:
+                write_parquet(context, obj, str(temp))
+                temp.rename(path)
+            finally:
+                if temp.exists():
+                    temp.unlink()
+            metadata = written_metadata(str(path))
+        else:
+            # An object store: written locally (streamed for LazyFrames), then uploaded in one
+            # put, which object stores make visible atomically.
+            with tempfile.TemporaryDirectory() as folder:
+                local = str(Path(folder, path.name))
+                write_parquet(context, obj, local)
+                metadata = written_metadata(local)
+                path.fs.put_file(local, path.path)
+        context.add_output_metadata(metadata)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pl.DataFrame | pl.LazyFrame:
-        frame = pl.scan_parquet(str(path))
+        if is_local(path):
+            frame = pl.scan_parquet(str(path))
+        else:
+            with path.open("rb") as file:
+                frame = pl.read_parquet(file).lazy()
         wants_lazy = context.dagster_type.typing_type is pl.LazyFrame
         return frame if wants_lazy else frame.collect()
 
 
 class LakeParquetIOManager(dg.ConfigurableIOManagerFactory):
-    """Parquet tables under the lake root (a local folder today, any fsspec URL later)."""
+    """Parquet tables under the lake root: a folder, a `file://` URL or any fsspec URL (an
+    object store's needs its fsspec package, e.g. s3fs)."""
 
     root: str
 
