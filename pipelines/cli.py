@@ -1,5 +1,6 @@
 """`pulselake`: the entry points that are not Dagster's own (simulate, run the whole graph)."""
 
+import warnings
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated
@@ -130,6 +131,8 @@ def run_graph() -> None:
     from pipelines.definitions import defs
     from pipelines.jobs import retraining_passes
 
+    # Dagster's own preview APIs (Pipes message readers) warn on every training run.
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     instance = dg.DagsterInstance.get()
     job = defs.resolve_implicit_global_asset_job_def()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
