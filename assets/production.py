@@ -30,6 +30,17 @@ class PromotionConfig(dg.Config):
     margin_bpm: float = 0.25
 
 
+def production_mae(current: Path, tensors: Path) -> float | None:
+    """The production model's validation MAE; None when there is none, or when this code can no
+    longer read it (another feature list): a model that cannot serve is no bar to clear."""
+    if not current.is_file():
+        return None
+    try:
+        return split_mae(current, tensors, "val")
+    except ValueError:
+        return None
+
+
 @dg.asset(group_name=GROUP, kinds={"pytorch", "parquet"}, deps=[f"{SCHEME}_tensors"])
 def production_candidate(
     config: PromotionConfig, lake: Lake, leaderboard: pl.DataFrame
@@ -46,7 +57,7 @@ def production_candidate(
         "checkpoint": best["checkpoint"],
         "run_id": best["run_id"],
         "candidate_val_mae": split_mae(best["checkpoint"], tensors, "val"),
-        "production_val_mae": split_mae(current, tensors, "val") if current.is_file() else None,
+        "production_val_mae": production_mae(current, tensors),
         "margin_bpm": config.margin_bpm,
     }
     table = pl.DataFrame([row], schema_overrides={"production_val_mae": pl.Float64})
