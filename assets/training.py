@@ -33,7 +33,7 @@ SCHEME_PARTITIONS = dg.StaticPartitionsDefinition(list(SCHEMES))
 FAMILIES = {
     "user_mean": {"epochs": 30, "learning_rate": 0.5},
     "linear": {"epochs": 30, "learning_rate": 0.05},
-    "physiological": {"epochs": 8, "learning_rate": 0.02},
+    "physiological": {"epochs": 8, "learning_rate": 0.05},
     "lstm": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
     "gru": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
     "lstm_embedding": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
