@@ -11,7 +11,7 @@ export DAGSTER_HOME ?= $(CURDIR)/.dagster_home
 export PULSELAKE_LAKE ?= $(CURDIR)/data_lake
 UI_PORT ?= 3000
 
-.PHONY: run test ui bench
+.PHONY: run test ui bench chromium
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,9 +29,22 @@ run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pulselake run
 	@echo "Tables are in $(PULSELAKE_LAKE)/ (one <asset>.parquet each); runs are in $(DAGSTER_HOME) (make ui to browse)."
 
-test: $(STAMP)
+test: $(STAMP) chromium
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q
+
+# tests/test_ui_browser.py drives the system Chromium (never a Playwright download). On Debian,
+# install it when missing, as root or with passwordless sudo; if that fails the test is skipped.
+chromium:
+	@if command -v chromium >/dev/null || command -v chromium-browser >/dev/null; then exit 0; fi; \
+	skip="tests/test_ui_browser.py will be skipped"; \
+	if ! command -v apt-get >/dev/null; then echo "No chromium on PATH: $$skip"; exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=; elif sudo -n true 2>/dev/null; then sudo="sudo -n"; \
+	else echo "No chromium on PATH and no root for apt-get: $$skip"; exit 0; fi; \
+	install="$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium"; \
+	echo "Installing chromium for the browser test (apt-get install chromium)"; \
+	$$install >/dev/null 2>&1 || { $$sudo apt-get update -qq >/dev/null 2>&1 && \
+		$$install >/dev/null 2>&1; } || echo "apt-get install chromium failed: $$skip"
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
