@@ -7,6 +7,30 @@ from assets.training import FAMILIES
 from pipelines.cli import app
 from pipelines.definitions import defs
 
+# The checks of the ingestion and quality stages: what the data-quality audit job runs.
+DATA_QUALITY_CHECKS = {
+    "fitrec_workouts_schema",
+    "fitrec_quarantine_schema",
+    "fitrec_lines_accounted",
+    "apple_hr_samples_schema",
+    "apple_workouts_schema",
+    "apple_users_schema",
+    "apple_export_quarantine_schema",
+    "apple_route_points_schema",
+    "apple_route_quarantine_schema",
+    "apple_running_workouts_schema",
+    "apple_routes_accounted",
+    "apple_runs_accounted",
+    "activity_files_workouts_schema",
+    "activity_files_quarantine_schema",
+    "activity_files_accounted",
+    "workouts_clean_schema",
+    "workouts_rejected_schema",
+    "artifact_flags_schema",
+    "workouts_accounted",
+    "funnel_within_bounds",
+}
+
 
 def test_definitions_load_with_assets_checks_and_jobs():
     dg.Definitions.validate_loadable(defs)
@@ -47,27 +71,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "production_model",
         "evaluation_report",
     }
-    assert {key.name for key in graph.asset_check_keys} == {
-        "fitrec_workouts_schema",
-        "fitrec_quarantine_schema",
-        "fitrec_lines_accounted",
-        "apple_hr_samples_schema",
-        "apple_workouts_schema",
-        "apple_users_schema",
-        "apple_export_quarantine_schema",
-        "apple_route_points_schema",
-        "apple_route_quarantine_schema",
-        "apple_running_workouts_schema",
-        "apple_routes_accounted",
-        "apple_runs_accounted",
-        "activity_files_workouts_schema",
-        "activity_files_quarantine_schema",
-        "activity_files_accounted",
-        "workouts_clean_schema",
-        "workouts_rejected_schema",
-        "artifact_flags_schema",
-        "workouts_accounted",
-        "funnel_within_bounds",
+    assert {key.name for key in graph.asset_check_keys} == DATA_QUALITY_CHECKS | {
         "user_disjoint_split_schema",
         "temporal_split_schema",
         "user_disjoint_tensors_integrity",

@@ -10,6 +10,7 @@ from dagster._core.test_utils import instance_for_test
 from assets.training import FAMILIES
 from pipelines.definitions import defs
 from pipelines.schedules import RETRAIN_TAG, schedules_from_env
+from tests.test_definitions import DATA_QUALITY_CHECKS
 
 TEMPORAL_PASS = {
     *(f"trained_{family}" for family in FAMILIES),
@@ -84,28 +85,8 @@ def test_cron_and_time_zone_come_from_the_environment():
 def test_audit_job_runs_only_the_ingestion_and_quality_checks_daily():
     job = defs.resolve_job_def("data_quality_audit")
     assert job.asset_layer.selected_asset_keys == set()
-    assert {key.name for key in job.asset_layer.asset_graph.asset_check_keys} == {
-        "fitrec_workouts_schema",
-        "fitrec_quarantine_schema",
-        "fitrec_lines_accounted",
-        "apple_hr_samples_schema",
-        "apple_workouts_schema",
-        "apple_users_schema",
-        "apple_export_quarantine_schema",
-        "apple_route_points_schema",
-        "apple_route_quarantine_schema",
-        "apple_running_workouts_schema",
-        "apple_routes_accounted",
-        "apple_runs_accounted",
-        "activity_files_workouts_schema",
-        "activity_files_quarantine_schema",
-        "activity_files_accounted",
-        "workouts_clean_schema",
-        "workouts_rejected_schema",
-        "artifact_flags_schema",
-        "workouts_accounted",
-        "funnel_within_bounds",
-    }
+    checks = job.asset_layer.asset_graph.asset_check_keys
+    assert {key.name for key in checks} == DATA_QUALITY_CHECKS
     schedule = defs.resolve_schedule_def("daily_data_quality_audit")
     assert (schedule.cron_schedule, schedule.job_name) == ("0 6 * * *", "data_quality_audit")
     (request,) = tick("daily_data_quality_audit", datetime(2026, 11, 23, 6, tzinfo=UTC))
