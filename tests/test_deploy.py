@@ -5,17 +5,14 @@ works on file:// and on an in-memory object store, and the trainer image's packa
 import ast
 import runpy
 import sys
-import uuid
 from pathlib import Path
 
 import dagster as dg
-import polars as pl
 import pytest
 import yaml
 from dagster_k8s import PipesK8sClient
 from dagster_k8s.pipes import build_pod_body
 
-from pipelines.io_manager import LakeParquetIOManager
 from pipelines.resources import Lake, lake_resources
 from pipelines.training_launcher import GPU_RESOURCE, TRAINER_COMMAND, TrainingLauncher
 
@@ -150,62 +147,6 @@ def test_the_k8s_launcher_hands_the_pod_spec_to_pipes(monkeypatch: pytest.Monkey
     assert call["command"] == TRAINER_COMMAND
     assert call["extras"] == {"tensors": "/lake/tensors/user_disjoint"}
     assert call["base_pod_spec"]["containers"][0]["resources"] == {"limits": {GPU_RESOURCE: "2"}}
-
-
-COLORS = dg.StaticPartitionsDefinition(["red", "blue"])
-
-
-@dg.asset(partitions_def=COLORS)
-def paint(context: dg.AssetExecutionContext) -> pl.DataFrame:
-    return pl.DataFrame({"color": [context.partition_key] * 3, "n": [1, 2, 3]})
-
-
-@dg.asset
-def streamed() -> pl.LazyFrame:
-    return pl.LazyFrame({"x": range(5)})
-
-
-@dg.asset
-def total(streamed: pl.LazyFrame) -> pl.DataFrame:
-    assert isinstance(streamed, pl.LazyFrame)
-    return streamed.select(total=pl.sum("x")).collect()
-
-
-@dg.asset
-def doubled(total: pl.DataFrame) -> pl.DataFrame:
-    assert isinstance(total, pl.DataFrame)
-    return total * 2
-
-
-def round_trip(root: str) -> None:
-    resources = {"io_manager": LakeParquetIOManager(root=root)}
-    result = dg.materialize([paint], resources=resources, partition_key="blue")
-    metadata = result.get_asset_materialization_events()[0].materialization.metadata
-    assert metadata["dagster/row_count"].value == 3
-    result = dg.materialize([streamed, total, doubled], resources=resources)
-    [event] = result.asset_materializations_for_node("doubled")
-    assert result.success and event.metadata["dagster/row_count"].value == 1
-
-
-def test_the_io_manager_round_trips_on_a_file_url(tmp_path: Path):
-    round_trip(tmp_path.as_uri())
-    assert pl.read_parquet(tmp_path / "paint" / "blue.parquet")["color"].to_list() == ["blue"] * 3
-    assert not list(tmp_path.rglob(".*.tmp"))
-
-
-def test_the_io_manager_round_trips_on_an_in_memory_object_store():
-    from fsspec.implementations.memory import MemoryFileSystem
-
-    folder = f"pulselake-{uuid.uuid4().hex}"
-    try:
-        round_trip(f"memory://{folder}")
-        files = MemoryFileSystem().find(f"/{folder}")
-        names = ["paint/blue", "streamed", "total", "doubled"]
-        assert sorted(files) == sorted(f"/{folder}/{name}.parquet" for name in names)
-        with MemoryFileSystem().open(f"/{folder}/doubled.parquet", "rb") as file:
-            assert pl.read_parquet(file)["total"].to_list() == [20]
-    finally:
-        MemoryFileSystem().rm(f"/{folder}", recursive=True)
 
 
 def test_the_lake_takes_a_file_url_and_refuses_an_unmounted_bucket(tmp_path: Path):

@@ -1,5 +1,6 @@
 """The parquet IO manager: exact paths, metadata, lazy streaming, atomic replacement."""
 
+import uuid
 from pathlib import Path
 
 import dagster as dg
@@ -76,3 +77,34 @@ def test_failed_write_keeps_previous_version_and_leaves_no_temp_file(lake: Path)
         materialize([broken], lake)
     assert (lake / "streamed.parquet").read_bytes() == before
     assert sorted(p.name for p in lake.iterdir()) == ["streamed.parquet"]
+
+
+def round_trip(root: str) -> None:
+    resources = {"io_manager": LakeParquetIOManager(root=root)}
+    result = dg.materialize([paint], resources=resources, partition_key="blue")
+    metadata = result.get_asset_materialization_events()[0].materialization.metadata
+    assert metadata["dagster/row_count"].value == 3
+    result = dg.materialize([streamed, as_lazy, as_eager], resources=resources)
+    [event] = result.asset_materializations_for_node("as_lazy")
+    assert result.success and event.metadata["dagster/row_count"].value == 1
+
+
+def test_the_io_manager_round_trips_on_a_file_url(tmp_path: Path):
+    round_trip(tmp_path.as_uri())
+    assert pl.read_parquet(tmp_path / "paint" / "blue.parquet")["color"].to_list() == ["blue"] * 3
+    assert not list(tmp_path.rglob(".*.tmp"))
+
+
+def test_the_io_manager_round_trips_on_an_in_memory_object_store():
+    from fsspec.implementations.memory import MemoryFileSystem
+
+    folder = f"pulselake-{uuid.uuid4().hex}"
+    try:
+        round_trip(f"memory://{folder}")
+        files = MemoryFileSystem().find(f"/{folder}")
+        names = ["paint/blue", "streamed", "as_lazy", "as_eager"]
+        assert sorted(files) == sorted(f"/{folder}/{name}.parquet" for name in names)
+        with MemoryFileSystem().open(f"/{folder}/as_lazy.parquet", "rb") as file:
+            assert pl.read_parquet(file)["total"].to_list() == [10]
+    finally:
+        MemoryFileSystem().rm(f"/{folder}", recursive=True)
