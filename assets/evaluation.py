@@ -68,10 +68,9 @@ def latent_heart_rate(
     return latent
 
 
-def figures(steps: pl.DataFrame, title: str) -> dict[str, bytes]:
+def figures(steps: pl.DataFrame, workouts: pl.DataFrame, title: str) -> dict[str, bytes]:
     """The per-model plots: examples (best, median, worst) chosen by rank over the whole test
     set, and the reveal animation over the median workout."""
-    workouts = per_workout(steps)
     examples = plots.pick_examples(workouts)
     return {
         "scatter": plots.scatter(steps, title),
@@ -111,11 +110,12 @@ def evaluation_asset(family: str) -> dg.AssetsDefinition:
         )
         folder = lake.path(EVALUATION_DIR, scheme, family)
         folder.mkdir(parents=True, exist_ok=True)
-        images = figures(steps, f"{family} ({scheme})")
+        workouts = per_workout(steps)
+        images = figures(steps, workouts, f"{family} ({scheme})")
         for name, image in images.items():
             (folder / f"{name}.{'gif' if name == 'reveal' else 'png'}").write_bytes(image)
         tables = breakdowns(steps)
-        summary = headline(steps)
+        summary = headline(steps, workouts)
         pl.concat(
             [table.with_columns(by=pl.lit(name)) for name, table in tables.items()]
         ).write_parquet(folder / BREAKDOWN_FILE)

@@ -56,9 +56,10 @@ def test_steps(
     )
 
 
-def headline(steps: pl.DataFrame) -> dict[str, float | int]:
+def headline(steps: pl.DataFrame, workouts: pl.DataFrame) -> dict[str, float | int]:
     """Stable metadata keys (plotted across retrainings in the UI): test_mae, test_rmse, ...,
-    forecast_mae, persistence_mae, noise_floor_mae, test_mae_over_floor, workout_mae_*."""
+    forecast_mae, persistence_mae, noise_floor_mae, test_mae_over_floor, workout_mae_* (from
+    `workouts`, metrics.per_workout of the same steps)."""
     found: dict[str, float | int] = {}
     for mode, column in MODES.items():
         pooled = metrics.pooled(steps, column)
@@ -70,7 +71,7 @@ def headline(steps: pl.DataFrame) -> dict[str, float | int]:
             "test_mae_over_floor": floor["mae_over_floor"],
             "noise_floor_steps": floor["floor_steps"],
         }
-    return found | metrics.workout_spread(metrics.per_workout(steps))
+    return found | metrics.workout_spread(workouts)
 
 
 def breakdowns(steps: pl.DataFrame) -> dict[str, pl.DataFrame]:

@@ -75,13 +75,14 @@ def main() -> None:
     steps = steps.with_columns(latent=None, quality_class=None)
     timings["steps"] = time.perf_counter() - start
     start = time.perf_counter()
-    summary, tables = headline(steps), breakdowns(steps)
+    workouts = per_workout(steps)
+    summary, tables = headline(steps, workouts), breakdowns(steps)
     timings["metrics"] = time.perf_counter() - start
     start = time.perf_counter()
-    images = figures(steps, "bench")
+    images = figures(steps, workouts, "bench")
     timings["figures"] = time.perf_counter() - start
     start = time.perf_counter()
-    workouts = per_workout(steps).sort("workout")
+    workouts = workouts.sort("workout")
     abs_error = np.stack([workouts["abs_error"].to_numpy() * (1 + 0.01 * m) for m in range(8)])
     counts = np.stack([workouts["steps"].to_numpy().astype(float)] * 8)
     intervals(abs_error, counts, reference=0)
