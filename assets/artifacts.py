@@ -9,8 +9,9 @@ sides of a step; nothing here becomes a model input.
 - flatline: the same value for many steps (real heart rate, even rounded, keeps moving).
 - spike: a few samples far above the median of their neighbours, clearing both sides.
 - cadence_lock: a chest strap reading step cadence: heart rate jumps onto what the speed implies
-  for cadence and stays there. Flagged, not masked: its precision is still low.
-Constant offsets are not detected yet.
+  for cadence and then follows the speed step by step. Flagged only (see REPAIRED).
+- offset: a constant shift of a whole or part of a workout, found against what speed and grade
+  imply (assets/artifact_offsets.py) and repaired by shifting back.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from assets.artifact_offsets import offsets
 from schemas.workouts import ARTIFACT_KINDS
 
 RUN_CADENCE_AT_8_KMH, RUN_CADENCE_PER_KMH, RUN_CADENCE_RANGE = 150.0, 3.0, (150.0, 185.0)
-# Cadence-lock detection is not yet precise enough to delete data on (see the bench): flagged only.
+# Cadence-lock precision is 0.72-0.80 on the bench (two seeds): flagged, not yet masked.
 REPAIRED = ("out_of_range", "dropout", "flatline", "spike")
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
 KINDS = tuple(ARTIFACT_KINDS)
@@ -51,9 +53,11 @@ class ArtifactConfig:
     lock_tolerance_bpm: float = 10.0  # |heart rate - cadence implied by speed|
     lock_min_steps: int = 15
     lock_jump_bpm: float = 12.0  # a strap locks on (or lets go) from one sample to the next
-    offset_window: int = 20
-    offset_bpm: float = 8.0
-    offset_min_steps: int = 40
+    lock_spread_bpm: float = 2.0  # sd of heart rate around the cadence fitted over the run
+    offset_window: int = 20  # steps each side of an edge over which the level shift must hold
+    offset_bpm: float = 11.0  # smallest edge, and smallest gap of a piece to the baseline
+    offset_whole_bpm: float = 19.0  # a whole workout against the user's others (day-to-day ~5)
+    offset_min_workouts: int = 3  # of the user in the batch, for a reference level
 
 
 def _segments(
@@ -85,8 +89,11 @@ def _segments(
     ).cast(dict(SEGMENTS) | {"seconds": pl.Int64})
 
 
-def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.DataFrame:
-    """Artifact segments (row, kind, start, end, magnitude) in a long frame of steps."""
+def detect(
+    steps: pl.DataFrame, config: ArtifactConfig | None = None, users: pl.DataFrame | None = None
+) -> pl.DataFrame:
+    """Artifact segments (row, kind, start, end, magnitude) in a long frame of steps; `users`
+    (row, user_id) lets offsets be judged against the user's other workouts."""
     c = config or ArtifactConfig()
     hr = pl.col("heart_rate")
     invalid = (hr < c.hr_min) | (hr > c.hr_max)
@@ -101,13 +108,24 @@ def detect(steps: pl.DataFrame, config: ArtifactConfig | None = None) -> pl.Data
         & (pl.col("seconds") >= c.flatline_min_seconds)
     )
     locks = _cadence_locks(steps, c)
-    found = [
-        implausible.with_columns(kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")),
-        _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
-        locks,
-        _outside(flat, locks),
-    ]
-    return pl.concat([f.select(SEGMENTS.names()) for f in found]).sort("row", "start")
+    found = pl.concat(
+        [
+            f.select(SEGMENTS.names()).cast(dict(SEGMENTS))
+            for f in (
+                implausible.with_columns(
+                    kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")
+                ),
+                _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
+                locks,
+                _outside(flat, locks),
+            )
+        ]
+    )
+    # offsets are judged on the heart rate left once every other artifact is masked
+    shifted = offsets(_masked(steps, found), users, c).with_columns(kind=pl.lit("offset"))
+    return pl.concat([found, shifted.select(SEGMENTS.names()).cast(dict(SEGMENTS))]).sort(
+        "row", "start"
+    )
 
 
 def _outside(segments: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
@@ -137,16 +155,31 @@ def _edges(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
 
 def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     """Runs where heart rate sits on the step cadence the speed implies (running cadence rises
-    from about 150 to 185 steps/min with speed), entered or left by a jump no heart does."""
-    cadence = (RUN_CADENCE_AT_8_KMH + RUN_CADENCE_PER_KMH * (pl.col("speed") - 8)).clip(
-        *RUN_CADENCE_RANGE
-    )
+    from about 150 to 185 steps/min with speed, 3 per km/h), entered or left by a jump no heart
+    does, and following the speed step by step: heart rate minus the cadence fitted over the
+    run barely moves, where a heart's own noise and lag would."""
+    speed = pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed"))
+    cadence = (RUN_CADENCE_AT_8_KMH + RUN_CADENCE_PER_KMH * (speed - 8)).clip(*RUN_CADENCE_RANGE)
     near = (pl.col("heart_rate") - cadence).abs() <= c.lock_tolerance_bpm
     runs = _edges(_segments(steps, near, "cadence_lock", c.lock_min_steps), steps)
     jump = pl.max_horizontal(
         (pl.col("first") - pl.col("before")).abs(), (pl.col("last") - pl.col("after")).abs()
     )
-    return runs.filter(jump >= c.lock_jump_bpm).select(SEGMENTS.names())
+    runs = runs.filter(jump >= c.lock_jump_bpm)
+    inside = runs.select("row", "start", i=pl.int_ranges("start", "end")).explode("i")
+    tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * speed
+    fitted = (pl.col("level") + RUN_CADENCE_PER_KMH * speed).clip(*RUN_CADENCE_RANGE)
+    spread = (
+        inside.join(steps, on=["row", "i"])
+        .with_columns(level=tracked.median().over("row", "start"))
+        .group_by("row", "start")
+        .agg(spread=(pl.col("heart_rate") - fitted).std())
+    )
+    return (
+        runs.join(spread, on=["row", "start"])
+        .filter(pl.col("spread") <= c.lock_spread_bpm)
+        .select(SEGMENTS.names())
+    )
 
 
 def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFrame:
@@ -161,16 +194,34 @@ def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFram
     )
 
 
-def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
-    """Mask the steps of every segment whose kind is repaired by masking (REPAIRED)."""
-    masked = (
-        segments.filter(pl.col("kind").is_in(REPAIRED))
-        .select("row", i=pl.int_ranges("start", "end"))
-        .explode("i")
-        .unique()
+def _masked(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """`steps` with the heart rate of every step inside one of `segments` set to null."""
+    inside = (
+        segments.select("row", i=pl.int_ranges("start", "end")).explode("i").unique().drop_nulls()
     )
     return (
-        steps.join(masked.with_columns(masked=pl.lit(True)), on=["row", "i"], how="left")
+        steps.join(inside.with_columns(masked=pl.lit(True)), on=["row", "i"], how="left")
         .with_columns(heart_rate=pl.when(pl.col("masked")).then(None).otherwise("heart_rate"))
         .drop("masked")
     )
+
+
+def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
+    """Shift offset segments back by their magnitude, then mask the steps of every segment
+    whose kind is repaired by masking (REPAIRED)."""
+    shifts = (
+        segments.filter(pl.col("kind") == "offset")
+        .select("row", "magnitude", i=pl.int_ranges("start", "end"))
+        .explode("i")
+    )
+    if shifts.height:
+        steps = (
+            steps.join(shifts, on=["row", "i"], how="left")
+            .with_columns(
+                heart_rate=(pl.col("heart_rate") - pl.col("magnitude").fill_null(0.0)).cast(
+                    steps.schema["heart_rate"]
+                )
+            )
+            .drop("magnitude")
+        )
+    return _masked(steps, segments.filter(pl.col("kind").is_in(REPAIRED)))

@@ -115,7 +115,7 @@ def gate_batch(
         pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
     )
     steps = workout_steps(survivors, config)
-    found = detect(steps, config.artifacts)
+    found = detect(steps, config.artifacts, survivors.select("row", "user_id"))
     steps = repair(steps, found)
     per_workout = steps.group_by("row").agg(
         *step_aggregates(config),
@@ -140,7 +140,9 @@ def gate_batch(
     ).cast(dict(REJECTED_SCHEMA))
     flags = found.join(survivors.select("row", "source", "workout_id"), on="row").select(
         FLAG_SCHEMA.names()[:-1],
-        action=pl.when(pl.col("kind").is_in(REPAIRED))
+        action=pl.when(pl.col("kind") == "offset")
+        .then(pl.lit("shifted"))
+        .when(pl.col("kind").is_in(REPAIRED))
         .then(pl.lit("masked"))
         .otherwise(pl.lit("flagged")),
     )

@@ -1,5 +1,7 @@
 """Artifact detectors on hand-made heart-rate series with one artifact at a known place."""
 
+import math
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -7,10 +9,20 @@ from hypothesis import strategies as st
 from assets.artifacts import detect, repair
 
 
-def steps(*series: list[float], speed: float = 10.0, step_s: int = 8) -> pl.DataFrame:
-    """Long frame of workouts (row = index of the series), a step every `step_s`, constant km/h."""
+def steps(*series: list[float], speed: float | list[float] = 10.0, step_s: int = 8) -> pl.DataFrame:
+    """Long frame of workouts (row = index of the series), a step every `step_s`, at `speed`
+    km/h (one value, or one per step) on the flat, with no positions (speed as recorded)."""
     rows = [
-        {"row": r, "i": i, "timestamp": step_s * i, "heart_rate": hr, "speed": speed}
+        {
+            "row": r,
+            "i": i,
+            "timestamp": step_s * i,
+            "heart_rate": hr,
+            "speed": speed if isinstance(speed, float) else speed[i],
+            "altitude": 10.0,
+            "step_m": None,
+            "dt": step_s if i else None,
+        }
         for r, values in enumerate(series)
         for i, hr in enumerate(values)
     ]
@@ -22,6 +34,9 @@ def steps(*series: list[float], speed: float = 10.0, step_s: int = 8) -> pl.Data
             "timestamp": pl.Int64,
             "heart_rate": pl.Float64,
             "speed": pl.Float32,
+            "altitude": pl.Float64,
+            "step_m": pl.Float64,
+            "dt": pl.Int64,
         },
     )
 
@@ -71,6 +86,33 @@ def test_heart_rate_jumping_onto_step_cadence_is_flagged_as_a_lock():
     hr = smooth(base=135)
     hr[30:60] = [156.0 + (i % 2) for i in range(30)]  # 10 km/h -> cadence 156
     assert found(hr) == [(0, "cadence_lock", 30, 60)]
+
+
+def test_an_offset_step_is_found_with_its_size_and_shifted_back():
+    hr = smooth(200)
+    hr[80:140] = [v + 20 for v in hr[80:140]]
+    frame = steps(hr)
+    found = detect(frame).select("kind", "start", "end", pl.col("magnitude").round(0)).rows()
+    assert found == [("offset", 80, 140, 20.0)]
+    assert repair(frame, detect(frame))["heart_rate"].to_list() == smooth(200)
+
+
+def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
+    """From 9 to 13 km/h at step 100: heart rate climbs 28 bpm with a 30 s time constant."""
+    speed = [9.0] * 100 + [13.0] * 100
+    hr = [140.0 + (i % 5) - 2 for i in range(100)]
+    level = 140.0
+    for i in range(100, 200):
+        level += (168.0 - level) * (1 - math.exp(-8 / 30))
+        hr.append(round(level) + (i % 5) - 2)
+    assert detect(steps(hr, speed=speed)).height == 0
+
+
+def test_a_whole_workout_offset_stands_out_against_the_users_other_workouts():
+    frame = steps(smooth(), smooth(base=142), smooth(base=139), smooth(base=165))
+    users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
+    found = detect(frame, users=users).select("row", "kind", "start", "end").rows()
+    assert found == [(3, "offset", 0, 100)]
 
 
 def test_repair_masks_the_flagged_steps_only():
