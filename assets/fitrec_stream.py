@@ -42,19 +42,17 @@ def open_fitrec(path: Path) -> BinaryIO:
     return gzip.open(path, "rb") if is_gzip else open(path, "rb")
 
 
-def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[tuple[int, bytes]]:
-    """Yield (number of the chunk's first line, whole newline-terminated lines).
+def iter_line_chunks(path: Path, chunk_bytes: int = CHUNK_BYTES) -> Iterator[bytes]:
+    """Yield blocks of whole newline-terminated lines (the parser numbers them as it splits).
 
     Each block is completed with `readline`, so a chunk is copied once, not sliced and rejoined.
     """
-    next_line = 1
     with open_fitrec(path) as stream:
         while block := stream.read(chunk_bytes):
             chunk = block + stream.readline() if not block.endswith(b"\n") else block
             if not chunk.endswith(b"\n"):
                 chunk += b"\n"  # the last line of a file without a final newline
-            yield next_line, chunk
-            next_line += chunk.count(b"\n")
+            yield chunk
 
 
 def count_lines(path: Path) -> int:
@@ -79,8 +77,8 @@ class FitrecPass:
 
     def _parse(self) -> Iterator[pl.DataFrame]:
         self._rejected, self._stats = [], IngestStats(0, 0, 0, 0)
-        for first_line, chunk in iter_line_chunks(self.source, self.chunk_bytes):
-            parsed, rejected = parse_chunk(chunk, first_line, str(self.source))
+        for chunk in iter_line_chunks(self.source, self.chunk_bytes):
+            parsed, rejected = parse_chunk(chunk, self._stats.lines + 1, str(self.source))
             self._rejected.append(rejected)
             seen = self._stats
             self._stats = IngestStats(

@@ -51,7 +51,7 @@ def native_reader_mb_s(path: Path) -> float:
     from assets.fitrec_tables import RAW_SCHEMA
 
     seconds = size = 0.0
-    for _, chunk in iter_line_chunks(path):
+    for chunk in iter_line_chunks(path):
         intact = b"\n".join(line for line in chunk.split(b"\n") if line.endswith(b"}"))
         swapped = intact.replace(b"'", b'"')
         start = time.perf_counter()

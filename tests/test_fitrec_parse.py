@@ -8,7 +8,7 @@ import pytest
 from conftest import fitrec_line
 
 from assets.fitrec_parse import parse_chunk
-from assets.fitrec_stream import count_lines, ingest_fitrec_file, iter_line_chunks
+from assets.fitrec_stream import FitrecPass, count_lines, ingest_fitrec_file, iter_line_chunks
 from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 
 
@@ -142,11 +142,12 @@ def test_file_chunking_gzip_and_missing_final_newline_do_not_change_the_result(t
     plain, packed = tmp_path / "a.json", tmp_path / "a.json.gz"
     plain.write_text(text)
     packed.write_bytes(gzip.compress(text.encode()))
+    assert len(list(iter_line_chunks(plain, 3000))) > 1
     results = []
     for source, chunk_bytes in ((plain, 1 << 20), (plain, 3000), (packed, 5000)):
-        chunks = list(iter_line_chunks(source, chunk_bytes))
-        parsed = [parse_chunk(chunk, first, "x") for first, chunk in chunks]
-        results.append((pl.concat([w for w, _ in parsed]), pl.concat([q for _, q in parsed])))
+        fitrec = FitrecPass(source, chunk_bytes)
+        workouts = fitrec.workouts.drop("source_file").collect(engine="streaming")
+        results.append((workouts, fitrec.quarantine.drop("source_file")))
     assert count_lines(plain) == count_lines(packed) == 39
     for workouts, quarantine in results:
         assert workouts.equals(results[0][0]) and quarantine.equals(results[0][1])
