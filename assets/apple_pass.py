@@ -31,6 +31,7 @@ from assets.apple_xml import (
     read_lines,
     split_prologue,
     tail_bytes,
+    whole_lines,
 )
 from assets.streaming import streamed
 from schemas.apple import AppleHrSamples, AppleQuarantine, AppleUsers, AppleWorkouts
@@ -46,12 +47,12 @@ def complete_elements(
 ) -> Iterator[tuple[pl.DataFrame, int, bool]]:
     """(classified lines, bytes they span, is_last) in blocks that hold whole top-level elements:
     an element cut by a block boundary is carried over to the next block."""
-    carry, next_line = b"", first_line
-    blocks = iter_blocks(stream, head, chunk_bytes)
-    block = next(blocks, None)
-    while block is not None:
+    carry, next_line = head, first_line
+    blocks = iter_blocks(stream, chunk_bytes)
+    pieces = next(blocks, ())
+    while True:
         following = next(blocks, None)
-        data = carry + block
+        data = whole_lines(carry, *pieces)
         classified = classify(read_lines(data, next_line))
         if following is None:
             yield classified, len(data), True
@@ -63,7 +64,7 @@ def complete_elements(
         if keep:
             next_line += keep
             yield classified.head(keep), len(data) - len(carry), False
-        block = following
+        pieces = following
 
 
 def _excerpt(text: pl.Expr) -> pl.Expr:

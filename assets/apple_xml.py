@@ -100,26 +100,19 @@ def read_lines(chunk: bytes, first_line: int) -> pl.DataFrame:
     )
 
 
-def iter_blocks(stream: BinaryIO, head: bytes, chunk_bytes: int) -> Iterator[bytes]:
-    """Raw blocks of whole lines (`head` first); CRLF normalised so line counts hold."""
-    pending = head
-    while True:
-        block = stream.read(chunk_bytes)
-        if not block:
-            break
-        data = pending + block
-        cut = data.rfind(b"\n") + 1
-        if cut == 0:
-            pending = data
-            continue
-        pending = data[cut:]
-        yield _normalise(data[:cut])
-    if pending:
-        yield _normalise(pending if pending.endswith(b"\n") else pending + b"\n")
+def iter_blocks(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[bytes, bytes]]:
+    """(raw block, rest of its last line): joined, they end at a line end (or the file's end).
+    Kept apart so the caller copies them once, together with what it carries over."""
+    while block := stream.read(chunk_bytes):
+        yield block, b"" if block.endswith(b"\n") else stream.readline()
 
 
-def _normalise(data: bytes) -> bytes:
-    return data.replace(b"\r\n", b"\n") if b"\r" in data else data
+def whole_lines(*parts: bytes) -> bytes:
+    """Join parts into newline-terminated lines; CRLF normalised so line counts hold."""
+    data = b"".join(parts)
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n")
+    return data if data.endswith(b"\n") else data + b"\n"
 
 
 def tail_bytes(chunk: bytes, lines: int) -> int:
