@@ -144,7 +144,8 @@ def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFram
     start, _ = apple_time("start_raw")
     same_end = attributes.select((pl.col("end_raw") == pl.col("start_raw")).all()).item()
     end = start if same_end else apple_time("end_raw")[0]
-    typed = attributes.with_columns(
+    # Lazy, so common subexpressions (the offset, `end` when it is `start`) are computed once.
+    typed = attributes.lazy().with_columns(
         start=start, end=end, value=pl.col("value_raw").cast(pl.Float64, strict=False)
     )
     reason = pl.coalesce(*(pl.col(f"{c}_problem") for c in texts)).fill_null(
@@ -170,4 +171,4 @@ def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFram
         "line_number",
     )
     rejected = typed.filter(pl.col("reason").is_not_null()).select("line_number", "reason")
-    return samples, rejected
+    return tuple(pl.collect_all([samples, rejected]))
