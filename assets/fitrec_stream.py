@@ -19,7 +19,9 @@ from assets.fitrec_parse import parse_chunk
 from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 from assets.streaming import streamed
 
-CHUNK_BYTES = 32 * 1024 * 1024
+# Below glibc's 32 MB mmap ceiling, so freed chunk buffers are reused rather than mapped and
+# page-faulted afresh: measured against 32 MB, half the system time and ~10% less CPU in all.
+CHUNK_BYTES = 16 * 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
 # ~36 kB per workout row: 1,024 rows keep each parquet row group (and the writer's buffer) ~40 MB.
 WORKOUT_ROW_GROUP = 1024

@@ -1,6 +1,7 @@
 """What the benchmarks share: a child process's own peak memory, measured from inside it."""
 
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -26,6 +27,19 @@ def run_child(script: str, *args: str) -> dict:
         [sys.executable, script, "--child", *args], check=True, capture_output=True, text=True
     )
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def fastest_child(script: str, repeat: int, *args: str) -> dict:
+    """Best of `repeat` fresh-process runs (other work on a shared machine only slows a run
+    down), with its peak RSS the largest any run reached."""
+    runs = [run_child(script, *args) for _ in range(repeat)]
+    best = min(runs, key=lambda run: run["seconds"])
+    return best | {"peak_rss_mb": max(run["peak_rss_mb"] for run in runs)}
+
+
+def load_average() -> float:
+    """1-minute load average: above the core count, timings are contended."""
+    return os.getloadavg()[0]
 
 
 def simulated_bronze(work: Path, lines: int, seed: int, per_user: int = 50) -> Path:
