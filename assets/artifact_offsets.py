@@ -9,113 +9,172 @@ speed explains leaves no innovation, while an offset switching on or off leaves 
 of its full size at one step, and a level shift that persists on both sides of it.
 
 A workout is cut into pieces at those edges. Each piece's level (heart rate minus what the
-user's cost slope implies) is compared with the level of the user's other workouts in the batch
-(the median, so one bad workout does not move it); the piece closest to it is the baseline and
-pieces far from it are offsets. A whole-workout offset has no edge: only the user comparison
-finds it, so it needs a few workouts of the same user.
+user's cost slope implies for the cost heart rate lags behind, from rest at the start) is
+compared with the level of the user's other workouts in the batch (the median, so one bad
+workout does not move it); the piece closest to it is the baseline and pieces far from it are
+offsets. A whole-workout offset has no edge: only the user comparison finds it, so it needs a
+few workouts of the same user.
+
+Speed: the steps come as one long frame in (row, i) order, so every per-step quantity is a
+whole-frame shift, rolling window or running sum, masked by the step index `i` where it would
+reach into the neighbouring workout; per-workout values are broadcast back by the workout's
+ordinal. No window function runs per workout and no step-level join is needed.
 """
 
 from __future__ import annotations
+
+import math
 
 import polars as pl
 
 TAU_S = 30.0  # heart-rate time constant (rise 20-45 s in the literature)
 GRADE_COST = 4.5  # ACSM: 0.9 v grade against 0.2 v on the flat
+WORKOUT_PAUSE_S = 10**7  # between workouts on the frame's clock: no average carries over
+
+step_index = pl.col("i")
+first_step = step_index == 0
+workout_ordinal = first_step.cum_sum() - 1  # each step's workout, by position in the frame
 
 
-def _features(steps: pl.DataFrame) -> pl.DataFrame:
-    """Cost of running at each step (from positions where present) and the one-step model's
-    innovation, with the per-workout fit of A and B."""
+def _around(x: pl.Expr) -> pl.Expr:
+    """Sum of `x` over a step and its two neighbours in the same workout (`x` is 0 at i = 0,
+    so the next workout's first step adds nothing)."""
+    before = pl.when(step_index >= 1).then(x.shift(1)).otherwise(0.0)
+    return x + before + x.shift(-1).fill_null(0.0)
+
+
+def _fit(frame: pl.DataFrame) -> pl.DataFrame:
+    """Per workout, in frame order: least squares of y_i on a_i and a_i cost_i (A, B)."""
+    valid = pl.col("y").is_not_null() & pl.col("cost").is_not_null()
+    a, c, y = (pl.when(valid).then(pl.col(name)) for name in ("gain", "cost", "y"))
+    s11, s12, s22, t1, t2 = (pl.col(name) for name in ("s11", "s12", "s22", "t1", "t2"))
+    det = s11 * s22 - s12**2
+    # a steady pace cannot separate A from B: heart rate is then level
+    b = pl.when(det > 1e-6 * s11 * s22).then((s11 * t2 - s12 * t1) / det).otherwise(0.0)
+    return (
+        frame.select("row", s11=a * a, s12=a * a * c, s22=a * a * c * c, t1=a * y, t2=a * c * y)
+        .group_by("row", maintain_order=True)
+        .sum()
+        .with_columns(B=b)
+        .with_columns(A=pl.when(s11 > 0).then((t1 - pl.col("B") * s12) / s11))
+    )
+
+
+def _features(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Per step: heart rate, the one-step model's innovation, the workout's B and the cost
+    heart rate lags behind; and the fit per workout (row, B)."""
     hr = pl.col("heart_rate").cast(pl.Float64)
-    climb = (pl.col("altitude") - pl.col("altitude").shift(1)).over("row")
-    ran = pl.col("step_m").rolling_sum(3, center=True, min_samples=1).over("row").clip(3, None)
-    grade = (climb.rolling_sum(3, center=True, min_samples=1).over("row") / ran).clip(-0.15, 0.15)
-    grade = grade.fill_null(0.0)
-    speed = pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed")).cast(pl.Float64)
+    climb = pl.when(step_index >= 1).then(pl.col("altitude") - pl.col("altitude").shift(1))
     frame = steps.select(
         "row",
         "i",
         hr=hr,
-        cost=speed * (1 + GRADE_COST * pl.when(grade < 0).then(grade / 2).otherwise(grade)),
+        prev=pl.when(step_index >= 1).then(hr.shift(1)),
+        dt=pl.col("dt").cast(pl.Int64),
         gain=1 - (-pl.col("dt") / TAU_S).exp(),
-        prev=hr.shift(1).over("row"),
-    ).with_columns(y=pl.col("hr") - (1 - pl.col("gain")) * pl.col("prev"))
-    a, c, y = pl.col("gain"), pl.col("cost"), pl.col("y")
-    fit = (
-        frame.filter(y.is_not_null() & c.is_not_null())
-        .group_by("row")
-        .agg(
-            s11=(a * a).sum(),
-            s12=(a * a * c).sum(),
-            s22=(a * a * c * c).sum(),
-            t1=(a * y).sum(),
-            t2=(a * c * y).sum(),
-        )
-        .with_columns(det=pl.col("s11") * pl.col("s22") - pl.col("s12") ** 2)
-        .with_columns(  # a steady pace cannot separate A from B: heart rate is then level
-            B=pl.when(pl.col("det") > 1e-6 * pl.col("s11") * pl.col("s22"))
-            .then((pl.col("s11") * pl.col("t2") - pl.col("s12") * pl.col("t1")) / pl.col("det"))
-            .otherwise(0.0)
-        )
-        .select("row", "B", A=(pl.col("t1") - pl.col("B") * pl.col("s12")) / pl.col("s11"))
+        speed=pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed")),
+        climb=climb.fill_null(0.0),
+        ran=pl.col("step_m").fill_null(0.0),
     )
-    return frame.join(fit, on="row", how="left").with_columns(
-        innovation=y - a * (pl.col("A") + pl.col("B") * c),
-        lagged=c.fill_null(strategy="forward").ewm_mean(alpha=0.2).over("row"),
+    grade = (_around(pl.col("climb")) / _around(pl.col("ran")).clip(3, None)).clip(-0.15, 0.15)
+    frame = frame.with_columns(
+        y=pl.col("hr") - (1 - pl.col("gain")) * pl.col("prev"), grade=grade
+    ).with_columns(
+        cost=pl.col("speed").cast(pl.Float64)
+        * (1 + GRADE_COST * pl.when(pl.col("grade") < 0).then(0.5).otherwise(1.0) * pl.col("grade"))
     )
+    fit = _fit(frame)
+    ordinal = frame.select(workout_ordinal).to_series()
+    # the lagging cost: an exponential average over time, started at rest (0) at each workout's
+    # first step. One average over the whole frame, on a clock that pauses long between
+    # workouts (so each starts from its first cost), less that first cost as it decays.
+    clock = pl.when(first_step).then(WORKOUT_PAUSE_S).otherwise("dt").cum_sum()
+    average = pl.col("cost_filled").ewm_mean_by("clock", half_life=f"{round(TAU_S * math.log(2))}i")
+    since_start = (pl.col("clock") - pl.when(first_step).then("clock").forward_fill()) / TAU_S
+    return (
+        frame.with_columns(
+            A=fit["A"].gather(ordinal),
+            B=fit["B"].gather(ordinal),
+            clock=clock,
+            # a workout whose speed starts missing starts from its second step's cost
+            cost_filled=pl.when(first_step)
+            .then(pl.coalesce("cost", pl.col("cost").shift(-1)))
+            .otherwise("cost")
+            .forward_fill(),
+        )
+        .with_columns(
+            innovation=pl.col("y") - pl.col("gain") * (pl.col("A") + pl.col("B") * pl.col("cost")),
+            at_start=pl.when(first_step).then("cost_filled").forward_fill(),
+            average=average,
+        )
+        .select(
+            "row",
+            "i",
+            "hr",
+            "B",
+            "innovation",
+            lagged=pl.col("average") - pl.col("at_start") * (-since_start).exp(),
+        )
+    ), fit.select("row", "B")
 
 
-def _edges(frame: pl.DataFrame, c) -> pl.DataFrame:
+def _edges(frame: pl.DataFrame, c) -> pl.Series:
     """Steps where an offset switches on or off: a one-step innovation the speed does not
-    explain, and a level shift of the same sign over the next and previous `offset_window`
-    steps; the sharpest within a window."""
-    w = c.offset_window
-    level = pl.col("hr") - pl.col("B") * pl.col("lagged")
-    after = level.rolling_median(w, min_samples=w // 2).shift(-w + 1).over("row")
-    before = level.rolling_median(w, min_samples=w // 2).shift(1).over("row")
-    shift = pl.col("shift")
-    frame = frame.with_columns(shift=after - before)
-    jump = pl.col("innovation").abs()
-    strongest = jump.rolling_max(2 * w + 1, center=True, min_samples=1).over("row")
-    return frame.filter(
-        (pl.col("innovation").abs() >= c.offset_bpm)
-        & (shift.abs() >= c.offset_bpm)
-        & (pl.col("innovation").sign() == shift.sign())
-        & (jump >= strongest)
-    ).select("row", "i")
+    explain, and a level shift of the same sign between the next and the previous
+    `offset_window` steps (means: the other artifacts are masked already); the sharpest within
+    a window. Both windows must lie inside the workout, so the centred maximum does too."""
+    w, i = c.offset_window, step_index
+    frame = frame.select(
+        "i",
+        "innovation",
+        jump=pl.col("innovation").abs(),
+        level=(pl.col("hr") - pl.col("B") * pl.col("lagged")).rolling_mean(w, min_samples=w // 2),
+    )
+    after = pl.when(i.shift(-w + 1) == i + w - 1).then(pl.col("level").shift(-w + 1))
+    frame = frame.with_columns(
+        shift=after - pl.when(i >= w).then(pl.col("level").shift(1)),
+        strongest=pl.col("jump").rolling_max(2 * w + 1, center=True, min_samples=1),
+    )
+    jump, shift = pl.col("jump"), pl.col("shift")
+    return frame.select(
+        (
+            (jump >= c.offset_bpm)
+            & (shift.abs() >= c.offset_bpm)
+            & (pl.col("innovation").sign() == shift.sign())
+            & (jump >= pl.col("strongest"))
+        ).fill_null(False)
+    ).to_series()
 
 
 def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     """Offset segments (row, start, end, magnitude: bpm to subtract) in a long frame of steps
-    whose other artifacts are masked (null), `users` mapping each row to its user (None: only
-    edges within a workout count)."""
-    frame = _features(steps)
-    edges = _edges(frame, c)
-    cuts = pl.concat([frame.group_by("row").agg(i=pl.lit(0, pl.Int64)), edges]).unique()
-    pieces = frame.join(cuts.with_columns(piece=pl.col("i")), on=["row", "i"], how="left")
-    pieces = pieces.with_columns(pl.col("piece").forward_fill().over("row"))
-    users = users if users is not None else steps.select("row").unique().with_columns(user_id=None)
-    slope = (
-        frame.group_by("row")
-        .agg(pl.col("B").first())
-        .join(users.select("row", "user_id"), on="row", how="left")
-        .with_columns(
-            slope=pl.when(pl.col("user_id").is_null())
-            .then("B")
-            .otherwise(pl.col("B").median().over("user_id"))
-        )
+    (in (row, i) order) whose other artifacts are masked (null), `users` mapping each row to its
+    user (None: only edges within a workout count)."""
+    frame, fit = _features(steps)
+    users = users if users is not None else fit.select("row", user_id=pl.lit(None, pl.String))
+    slope = fit.join(users.select("row", "user_id"), on="row", how="left", maintain_order="left")
+    slope = slope.select(
+        "row",
+        "user_id",
+        slope=pl.when(pl.col("user_id").is_null())
+        .then("B")
+        .otherwise(pl.col("B").median().over("user_id")),
     )
-    level = pl.col("hr") - pl.col("slope") * pl.col("lagged")
+    # pieces are runs of steps between cuts, numbered by a running count of cuts
+    ordinal = frame.select(workout_ordinal).to_series()
+    level = pl.col("hr") - slope["slope"].gather(ordinal) * pl.col("lagged")
     found = (
-        pieces.join(slope.select("row", "user_id", "slope"), on="row")
-        .group_by("row", "piece")
+        frame.select("row", "i", piece=(first_step | _edges(frame, c)).cum_sum(), level=level)
+        .group_by("piece", maintain_order=True)
         .agg(
-            pl.col("user_id").first(),
-            end=pl.col("i").max() + 1,
-            level=level.median(),
-            steps=level.count(),
+            pl.col("row").first(),
+            start=pl.col("i").first(),
+            end=pl.col("i").last() + 1,
+            level=pl.col("level").median(),
+            steps=pl.col("level").count(),
         )
         .filter(pl.col("steps") > 0)
+        .join(slope.select("row", "user_id"), on="row")
     )
     workout = found.group_by("row").agg(
         pl.col("user_id").first(), level=pl.col("level").sort_by("steps").last()
@@ -138,7 +197,7 @@ def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     off = pl.col("level") - pl.when(pl.col("pieces") > 1).then(baseline).otherwise("reference")
     threshold = pl.when(pl.col("pieces") > 1).then(c.offset_bpm).otherwise(c.offset_whole_bpm)
     return (
-        found.with_columns(magnitude=off)
+        found.with_columns(magnitude=off.round(0))  # heart rate is recorded in whole bpm
         .filter(pl.col("magnitude").abs() >= threshold)
-        .select("row", start="piece", end="end", magnitude="magnitude")
+        .select("row", "start", "end", "magnitude")
     )

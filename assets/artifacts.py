@@ -28,6 +28,7 @@ RUN_CADENCE_AT_8_KMH, RUN_CADENCE_PER_KMH, RUN_CADENCE_RANGE = 150.0, 3.0, (150.
 REPAIRED = ("out_of_range", "dropout", "flatline", "spike")
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
 KINDS = tuple(ARTIFACT_KINDS)
+step_index = pl.col("i")
 SEGMENTS = pl.Schema(
     {
         "row": pl.UInt32,
@@ -47,7 +48,6 @@ class ArtifactConfig:
     flatline_min_steps: int = 20  # natural runs of one rounded value reach ~18 (simulated)
     # and as long in time: interpolated 1 Hz heart rate (Apple) repeats a value between samples
     flatline_min_seconds: float = 90.0
-    spike_window: int = 7
     spike_bpm: float = 15.0
     spike_max_steps: int = 3
     lock_tolerance_bpm: float = 10.0  # |heart rate - cadence implied by speed|
@@ -65,11 +65,12 @@ def _segments(
 ) -> pl.DataFrame:
     """Runs of consecutive flagged steps within each workout, as segments [start, end).
 
-    Only flagged steps are kept; in a run, step index minus rank is constant, which numbers the
-    runs without a pass over every step."""
+    Only flagged steps are kept; in a run, step index minus position among the flagged steps is
+    constant (and differs between runs of a workout), which numbers the runs without a pass over
+    every step."""
     flagged = steps.filter(flag.fill_null(False)).select("row", "i", "timestamp", "heart_rate")
     runs = (
-        flagged.with_columns(run=pl.col("i") - pl.int_range(pl.len()).over("row"))
+        flagged.with_columns(run=pl.col("i") - pl.int_range(pl.len()))
         .group_by("row", "run")
         .agg(
             start=pl.col("i").min(),
@@ -97,12 +98,10 @@ def detect(
     c = config or ArtifactConfig()
     hr = pl.col("heart_rate")
     invalid = (hr < c.hr_min) | (hr > c.hr_max)
-    valid = pl.when(~invalid).then(hr)
-    median = valid.rolling_median(c.spike_window, center=True, min_samples=1).over("row")
     implausible = _segments(steps, invalid, "out_of_range", 1)
     long = (pl.col("end") - pl.col("start")) >= c.dropout_min_steps
     # a run of n equal values is n - 1 steps equal to the one before, plus its first step
-    repeats = _segments(steps, ~invalid & (hr == hr.shift().over("row")), "flatline", 1)
+    repeats = _segments(steps, ~invalid & (step_index >= 1) & (hr == hr.shift()), "flatline", 1)
     flat = repeats.with_columns(pl.col("start") - 1).filter(
         (pl.col("end") - pl.col("start") >= c.flatline_min_steps)
         & (pl.col("seconds") >= c.flatline_min_seconds)
@@ -115,7 +114,7 @@ def detect(
                 implausible.with_columns(
                     kind=pl.when(long).then(pl.lit("dropout")).otherwise("kind")
                 ),
-                _spikes(steps, ~invalid & (hr - median > c.spike_bpm), c),
+                _spikes(steps, invalid, c),
                 locks,
                 _outside(flat, locks),
             )
@@ -136,12 +135,26 @@ def _outside(segments: pl.DataFrame, others: pl.DataFrame) -> pl.DataFrame:
     return segments.join(hits.select("row", "start"), on=["row", "start"], how="anti")
 
 
+def _placed(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
+    """Add each segment's workout's first position `g0` in `steps` (in (row, i) order) and its
+    length `n`: step (row, i) lies at position g0 + i, so reads and writes need no join."""
+    starts = steps.select("row", "i").with_row_index("g").filter(pl.col("i") == 0)
+    starts = starts.select(
+        "row", g0="g", n=pl.col("g").shift(-1, fill_value=steps.height) - pl.col("g")
+    )
+    return segments.join(starts, on="row")
+
+
+def _positions(placed: pl.DataFrame, *keep: str) -> pl.DataFrame:
+    """One row per step inside the placed segments: its position `at`, with the `keep` columns."""
+    at = pl.int_ranges(pl.col("g0") + pl.col("start"), pl.col("g0") + pl.col("end"))
+    return placed.select(*keep, at=at).explode("at").drop_nulls("at")
+
+
 def _edges(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
     """Add the heart rate just before, first inside, last inside and just after each segment
-    (null past either end of the workout), read by position: steps are in (row, i) order."""
-    starts = steps.select("row", "i").with_row_index("g").filter(pl.col("i") == 0)
-    lengths = steps.group_by("row").agg(n=pl.len())
-    placed = segments.join(starts.select("row", g0="g"), on="row").join(lengths, on="row")
+    (null past either end of the workout), read by position; and `g0` (see `_placed`)."""
+    placed = _placed(segments, steps)
     heart_rate = steps["heart_rate"]
     at = {"before": ("start", -1), "first": ("start", 0), "last": ("end", -1), "after": ("end", 0)}
     columns = {}
@@ -150,7 +163,7 @@ def _edges(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
         inside = (step >= 0) & (step < placed["n"])
         index = (placed["g0"] + step.clip(0, None)).clip(0, heart_rate.len() - 1)
         columns[name] = pl.select(pl.when(inside).then(heart_rate.gather(index))).to_series()
-    return placed.drop("g0", "n").with_columns(**columns)
+    return placed.drop("n").with_columns(**columns)
 
 
 def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
@@ -165,27 +178,41 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     jump = pl.max_horizontal(
         (pl.col("first") - pl.col("before")).abs(), (pl.col("last") - pl.col("after")).abs()
     )
-    runs = runs.filter(jump >= c.lock_jump_bpm)
-    inside = runs.select("row", "start", i=pl.int_ranges("start", "end")).explode("i")
-    tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * speed
-    fitted = (pl.col("level") + RUN_CADENCE_PER_KMH * speed).clip(*RUN_CADENCE_RANGE)
-    spread = (
-        inside.join(steps, on=["row", "i"])
-        .with_columns(level=tracked.median().over("row", "start"))
-        .group_by("row", "start")
-        .agg(spread=(pl.col("heart_rate") - fitted).std())
-    )
+    inside = _positions(runs.filter(jump >= c.lock_jump_bpm), "row", "start", "end")
+    speeds = steps.select(speed.cast(pl.Float64)).to_series()
+    tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * pl.col("speed")
+    fitted = (pl.col("level") + RUN_CADENCE_PER_KMH * pl.col("speed")).clip(*RUN_CADENCE_RANGE)
     return (
-        runs.join(spread, on=["row", "start"])
+        inside.with_columns(
+            heart_rate=steps["heart_rate"].gather(inside["at"]), speed=speeds.gather(inside["at"])
+        )
+        .with_columns(level=tracked.median().over("row", "start"))
+        .group_by("row", "start", "end")
+        .agg(spread=(pl.col("heart_rate") - fitted).std(), magnitude=pl.col("heart_rate").mean())
         .filter(pl.col("spread") <= c.lock_spread_bpm)
-        .select(SEGMENTS.names())
+        .select("row", kind=pl.lit("cadence_lock"), start="start", end="end", magnitude="magnitude")
     )
 
 
-def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFrame:
-    """Short runs far above their neighbours' median that also clear the samples just before and
-    after them. Only upward: electrical interference reads high, while short dips are the heart
+def _opened(steps: pl.DataFrame, x: pl.Expr, width: int) -> pl.Series:
+    """Morphological opening: at each step, the highest level that some `width` consecutive
+    steps of the workout around it all reach. Upward bumps narrower than `width` vanish, while
+    trends (a start, a climb) and dips stay: the baseline a spike stands above."""
+    i = step_index
+    ahead = (pl.when(i.shift(-k) == i + k).then(x.shift(-k)) for k in range(1, width))
+    # lowest over the `width` steps from each step on (fewer at the end), then highest of those
+    floor = steps.select(step_index, floor=pl.min_horizontal(x, *ahead))
+    back = (pl.when(i >= k).then(pl.col("floor").shift(k)) for k in range(1, width))
+    return floor.select(pl.max_horizontal("floor", *back)).to_series()
+
+
+def _spikes(steps: pl.DataFrame, invalid: pl.Expr, c: ArtifactConfig) -> pl.DataFrame:
+    """Short runs far above their neighbours that also clear the samples just before and after
+    them. Only upward: electrical interference reads high, while short dips are the heart
     slowing at a stop. A run at either end of a workout cannot be told from a start or a finish."""
+    valid = pl.when(~invalid).then(pl.col("heart_rate"))
+    baseline = _opened(steps, valid, c.spike_max_steps + 1)
+    far = ~invalid & (pl.col("heart_rate") - baseline > c.spike_bpm)
     candidates = _edges(_segments(steps, far, "spike", 1, c.spike_max_steps), steps)
     above = pl.col("magnitude") - pl.max_horizontal("before", "after")
     sided = pl.col("before").is_not_null() & pl.col("after").is_not_null()
@@ -196,32 +223,18 @@ def _spikes(steps: pl.DataFrame, far: pl.Expr, c: ArtifactConfig) -> pl.DataFram
 
 def _masked(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """`steps` with the heart rate of every step inside one of `segments` set to null."""
-    inside = (
-        segments.select("row", i=pl.int_ranges("start", "end")).explode("i").unique().drop_nulls()
-    )
-    return (
-        steps.join(inside.with_columns(masked=pl.lit(True)), on=["row", "i"], how="left")
-        .with_columns(heart_rate=pl.when(pl.col("masked")).then(None).otherwise("heart_rate"))
-        .drop("masked")
-    )
+    heart_rate = steps["heart_rate"].clone()  # scattered into a copy, never into `steps`
+    heart_rate.scatter(_positions(_placed(segments, steps))["at"], None)
+    return steps.with_columns(heart_rate)
 
 
 def repair(steps: pl.DataFrame, segments: pl.DataFrame) -> pl.DataFrame:
     """Shift offset segments back by their magnitude, then mask the steps of every segment
     whose kind is repaired by masking (REPAIRED)."""
-    shifts = (
-        segments.filter(pl.col("kind") == "offset")
-        .select("row", "magnitude", i=pl.int_ranges("start", "end"))
-        .explode("i")
-    )
+    shifts = _positions(_placed(segments.filter(pl.col("kind") == "offset"), steps), "magnitude")
     if shifts.height:
-        steps = (
-            steps.join(shifts, on=["row", "i"], how="left")
-            .with_columns(
-                heart_rate=(pl.col("heart_rate") - pl.col("magnitude").fill_null(0.0)).cast(
-                    steps.schema["heart_rate"]
-                )
-            )
-            .drop("magnitude")
-        )
+        heart_rate = steps["heart_rate"].clone()
+        back = heart_rate.gather(shifts["at"]).cast(pl.Float64) - shifts["magnitude"]
+        heart_rate.scatter(shifts["at"], back.cast(heart_rate.dtype))
+        steps = steps.with_columns(heart_rate)
     return _masked(steps, segments.filter(pl.col("kind").is_in(REPAIRED)))

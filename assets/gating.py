@@ -117,19 +117,25 @@ def gate_batch(
     steps = workout_steps(survivors, config)
     found = detect(steps, config.artifacts, survivors.select("row", "user_id"))
     steps = repair(steps, found)
-    per_workout = steps.group_by("row").agg(
+    # steps are in survivor order, one workout after another: aggregates line up with survivors
+    per_workout = steps.group_by("row", maintain_order=True).agg(
         *step_aggregates(config),
         pl.col("speed").alias("speed_completed"),
         pl.col("heart_rate").alias("heart_rate_repaired"),
     )
     late = _first_failure(
-        survivors.with_columns(speed_source=speed_source).join(per_workout, on="row"),
+        survivors.with_columns(speed_source=speed_source).hstack(per_workout.drop("row")),
         late_rules(config),
     )
     clean = (
-        late.filter(pl.col("gate").is_null())
-        .sort("row")
-        .with_columns(speed=pl.col("speed_completed"), heart_rate=pl.col("heart_rate_repaired"))
+        late.select(
+            "gate",
+            *(c for c in columns if c not in ("speed", "heart_rate")),
+            "speed_source",
+            speed="speed_completed",
+            heart_rate="heart_rate_repaired",
+        )
+        .filter(pl.col("gate").is_null())
         .select(*columns, "speed_source")
     )
     rejected = pl.concat(
