@@ -54,6 +54,8 @@ class ArtifactConfig:
     lock_min_steps: int = 15
     lock_jump_bpm: float = 12.0  # a strap locks on (or lets go) from one sample to the next
     lock_spread_bpm: float = 2.0  # sd of heart rate around the cadence fitted over the run
+    lock_window: int = 15  # steps around each step over which a lock must follow the speed
+    lock_follow_share: float = 0.6  # of heart rate's sd left once 3 bpm per km/h is taken off
     offset_window: int = 20  # steps each side of an edge over which the level shift must hold
     offset_bpm: float = 11.0  # smallest edge, and smallest gap of a piece to the baseline
     offset_whole_bpm: float = 19.0  # a whole workout against the user's others (day-to-day ~5)
@@ -168,9 +170,11 @@ def _edges(segments: pl.DataFrame, steps: pl.DataFrame) -> pl.DataFrame:
 
 def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     """Runs where heart rate sits on the step cadence the speed implies (running cadence rises
-    from about 150 to 185 steps/min with speed, 3 per km/h), entered or left by a jump no heart
-    does, and following the speed step by step: heart rate minus the cadence fitted over the
-    run barely moves, where a heart's own noise and lag would."""
+    from about 150 to 185 steps/min with speed, 3 per km/h), and follows the speed step by step:
+    heart rate minus the cadence fitted over the run barely moves, where a heart's own noise and
+    lag would. A run counts when it is entered or left by a jump no heart does, or when, around
+    each of its steps, following the speed removes most of the heart rate's variation (this
+    trims the run to the locked span when the heart beat near the cadence already)."""
     speed = pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed"))
     cadence = (RUN_CADENCE_AT_8_KMH + RUN_CADENCE_PER_KMH * (speed - 8)).clip(*RUN_CADENCE_RANGE)
     near = (pl.col("heart_rate") - cadence).abs() <= c.lock_tolerance_bpm
@@ -178,7 +182,21 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     jump = pl.max_horizontal(
         (pl.col("first") - pl.col("before")).abs(), (pl.col("last") - pl.col("after")).abs()
     )
-    inside = _positions(runs.filter(jump >= c.lock_jump_bpm), "row", "start", "end")
+    jumped = runs.filter(jump >= c.lock_jump_bpm)
+    w = c.lock_window
+    sd = {  # whole-frame windows: a few steps at either end of a workout see its neighbour
+        name: x.rolling_std(w, center=True, min_samples=w // 2)
+        for name, x in (
+            ("hr", pl.col("heart_rate")),
+            ("off", pl.col("heart_rate") - RUN_CADENCE_PER_KMH * speed),
+        )
+    }
+    follows = near & (sd["off"] <= c.lock_follow_share * sd["hr"])
+    following = _segments(steps, follows, "cadence_lock", c.lock_min_steps)
+    candidates = pl.concat(
+        [f.select("row", "start", "end") for f in (jumped, _outside(following, jumped))]
+    )
+    inside = _positions(_placed(candidates, steps), "row", "start", "end")
     speeds = steps.select(speed.cast(pl.Float64)).to_series()
     tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * pl.col("speed")
     fitted = (pl.col("level") + RUN_CADENCE_PER_KMH * pl.col("speed")).clip(*RUN_CADENCE_RANGE)
