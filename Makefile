@@ -27,7 +27,7 @@ $(DAGSTER_HOME)/dagster.yaml:
 
 run: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/pulselake run
-	@echo "Tables are in $(PULSELAKE_LAKE)/ (one <asset>.parquet each); runs are in $(DAGSTER_HOME) (make ui to browse)."
+	@echo "Tables are in $(PULSELAKE_LAKE)/ (<asset>.parquet, or <asset>/<partition>.parquet); runs are in $(DAGSTER_HOME) (make ui to browse)."
 
 test: $(STAMP) chromium
 	$(BIN)/ruff check .
@@ -47,6 +47,7 @@ chromium:
 		$$install >/dev/null 2>&1; } || echo "apt-get install chromium failed: $$skip"
 
 ui: $(STAMP) $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/pulselake register
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p $(UI_PORT)
 
 bench: $(STAMP)

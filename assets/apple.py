@@ -1,21 +1,20 @@
 """Apple Health ingestion: exports -> heart-rate samples, workouts, routes, and runs with heart
 rate aligned onto the GPS clock in the unified workout schema."""
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import dagster as dg
 import polars as pl
 
 from assets.apple_align import MAX_GAP_S, align_runs
-from assets.apple_export import AppleExport, UnsafeExportError, find_exports
+from assets.apple_export import AppleExport, UnsafeExportError
 from assets.apple_pass import ApplePass
 from assets.apple_routes import read_all_routes
 from assets.apple_xml import MalformedExportError
 from assets.markdown import count_table, markdown_table
 from assets.schema_checks import schema_check
-from pipelines.resources import SIMULATED_APPLE, AppleHealthSource, Lake
+from assets.source_files import APPLE_EXPORTS, apple_exports, partition_file
+from pipelines.resources import AppleHealthSource, Lake
 from schemas.apple import (
     AppleHrSamples,
     AppleQuarantine,
@@ -25,66 +24,55 @@ from schemas.apple import (
 )
 from schemas.tables import polars_schema
 from schemas.workouts import Workouts
-from simulator import APPLE_SAMPLE_PRESET, write_apple_exports
 
 GROUP = "apple_health_ingestion"
-SAMPLE_SEED = 20_190_601
 TABLE = {"polars", "parquet"}
-
-
-def ensure_simulated_exports(folder: Path) -> Path:
-    """The embedded default: simulated exports, written aside and moved into place whole."""
-    if folder.is_dir() and find_exports(folder):
-        return folder
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=folder.parent, prefix=".simulating-") as scratch:
-        write_apple_exports(Path(scratch, "exports"), seed=SAMPLE_SEED, **APPLE_SAMPLE_PRESET)
-        if folder.exists():
-            shutil.rmtree(folder)
-        Path(scratch, "exports").rename(folder)
-    return folder
 
 
 def _exports(source: pl.DataFrame) -> list[AppleExport]:
     return [AppleExport(Path(path), user) for user, path in source.select("user_id", "path").rows()]
 
 
-@dg.asset(group_name=GROUP, kinds={"xml"})
+@dg.asset(group_name=GROUP, kinds={"xml"}, partitions_def=APPLE_EXPORTS)
 def apple_health_source(
     context: dg.AssetExecutionContext, lake: Lake, apple_health: AppleHealthSource
 ) -> pl.DataFrame:
-    """The exports to ingest, one per person: the configured folder, else the simulated sample.
+    """The partition's export (one person): configured, dropped into the inbox, or simulated.
 
-    A person's id is the name of the folder holding their export.zip (or unzipped export).
+    A person's id, the partition key, is the name of the folder holding their export.zip (or
+    unzipped export); the signature lets the sensor tell a changed export from an ingested one.
     """
-    simulated = not apple_health.path
-    root = (
-        ensure_simulated_exports(lake.path(SIMULATED_APPLE))
-        if simulated
-        else Path(apple_health.path)
+    where = (
+        f"{apple_health.path} (PULSELAKE_APPLE)" if apple_health.path else "the simulated sample"
     )
-    exports = find_exports(root) if root.exists() else []
-    if not exports:
-        raise dg.Failure(
-            f"No Apple Health export under {root}: set PULSELAKE_APPLE or the 'apple_health' "
-            "resource's path to an export.zip, an apple_health_export folder, or a folder with "
-            "one sub-folder per person holding either"
-        )
+    found = partition_file(
+        lambda simulate: apple_exports(lake, apple_health, simulate), context.partition_key, where
+    )
+    if not found.path.exists():
+        raise dg.Failure(f"Apple Health export {found.path} of {found.key!r} is gone")
     source = pl.DataFrame(
         {
-            "user_id": [e.user_id for e in exports],
-            "path": [str(e.path.resolve()) for e in exports],
-            "zipped": [e.is_zip for e in exports],
-            "bytes": [e.path.stat().st_size if e.is_zip else 0 for e in exports],
-            "simulated": [simulated] * len(exports),
+            "user_id": [found.key],
+            "path": [str(found.path)],
+            "zipped": [found.path.is_file()],
+            "bytes": [found.path.stat().st_size if found.path.is_file() else 0],
+            "simulated": [found.simulated],
+            "signature": [found.signature],
         }
     )
-    context.add_output_metadata({"exports": len(exports), "simulated": simulated})
+    context.add_output_metadata(
+        {
+            "source_path": dg.MetadataValue.path(str(found.path)),
+            "simulated": found.simulated,
+            "signature": found.signature,
+        }
+    )
     return source
 
 
 @dg.multi_asset(
     group_name=GROUP,
+    partitions_def=APPLE_EXPORTS,
     outs={
         "apple_hr_samples": dg.AssetOut(
             description="Heart-rate records (exact type), UTC, one row per sample.", kinds=TABLE
@@ -127,6 +115,7 @@ def apple_health_bronze(apple_health_source: pl.DataFrame):
 
 @dg.multi_asset(
     group_name=GROUP,
+    partitions_def=APPLE_EXPORTS,
     outs={
         "apple_route_points": dg.AssetOut(
             description="GPX track points of every workout route (UTC; speed in m/s).",
@@ -181,6 +170,7 @@ class AlignmentConfig(dg.Config):
 
 @dg.multi_asset(
     group_name=GROUP,
+    partitions_def=APPLE_EXPORTS,
     outs={
         "apple_running_workouts": dg.AssetOut(
             description="Outdoor runs with heart rate on the GPS clock, in the unified schema.",
@@ -224,6 +214,7 @@ def apple_aligned(
 
 
 @dg.asset_check(
+    partitions_def=APPLE_EXPORTS,
     asset="apple_route_points",
     description="Nothing lost: every route a workout references is parsed or quarantined.",
     additional_ins={"apple_workouts": dg.AssetIn(), "apple_route_quarantine": dg.AssetIn()},
@@ -240,6 +231,7 @@ def apple_routes_accounted(
 
 
 @dg.asset_check(
+    partitions_def=APPLE_EXPORTS,
     asset="apple_alignment",
     description="Every running workout has one alignment row; aligned ones are in the table.",
     additional_ins={"apple_workouts": dg.AssetIn(), "apple_running_workouts": dg.AssetIn()},
@@ -259,13 +251,13 @@ def apple_runs_accounted(
 
 
 apple_checks = [
-    schema_check("apple_hr_samples", AppleHrSamples),
-    schema_check("apple_workouts", AppleWorkouts),
-    schema_check("apple_users", AppleUsers),
-    schema_check("apple_export_quarantine", AppleQuarantine),
-    schema_check("apple_route_points", AppleRoutePoints),
-    schema_check("apple_route_quarantine", AppleQuarantine),
-    schema_check("apple_running_workouts", Workouts),
+    schema_check("apple_hr_samples", AppleHrSamples, APPLE_EXPORTS),
+    schema_check("apple_workouts", AppleWorkouts, APPLE_EXPORTS),
+    schema_check("apple_users", AppleUsers, APPLE_EXPORTS),
+    schema_check("apple_export_quarantine", AppleQuarantine, APPLE_EXPORTS),
+    schema_check("apple_route_points", AppleRoutePoints, APPLE_EXPORTS),
+    schema_check("apple_route_quarantine", AppleQuarantine, APPLE_EXPORTS),
+    schema_check("apple_running_workouts", Workouts, APPLE_EXPORTS),
     apple_routes_accounted,
     apple_runs_accounted,
 ]

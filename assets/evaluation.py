@@ -24,6 +24,8 @@ from pipelines.resources import ActivityFilesSource, Lake
 
 GROUP = "evaluation"
 EVALUATION_DIR = "evaluation"
+# Each scheme's evaluation reads every FitRec file's and every Apple export's partition.
+EVERY_FILE = dg.AllPartitionMapping()
 PLOTS = ("scatter", "errors", "workout_mae", "mae_by_band", "examples")
 SUMMARY_FILE, BREAKDOWN_FILE = "summary.json", "breakdowns.parquet"
 
@@ -33,6 +35,10 @@ SUMMARY_FILE, BREAKDOWN_FILE = "summary.json", "breakdowns.parquet"
     kinds={"polars", "parquet"},
     partitions_def=SCHEME_PARTITIONS,
     deps=["user_disjoint_tensors", "temporal_tensors"],
+    ins={
+        "fitrec_source": dg.AssetIn(partition_mapping=EVERY_FILE),
+        "apple_health_source": dg.AssetIn(partition_mapping=EVERY_FILE),
+    },
 )
 def latent_heart_rate(
     context: dg.AssetExecutionContext,
@@ -89,6 +95,7 @@ def evaluation_asset(family: str) -> dg.AssetsDefinition:
         kinds={"pytorch", "parquet"},
         partitions_def=SCHEME_PARTITIONS,
         deps=[f"trained_{family}"],
+        ins={"apple_alignment": dg.AssetIn(partition_mapping=EVERY_FILE)},
         description=f"The {family} model's latest checkpoint for the scheme scored on its test "
         "set: every test step with sequence-mode and forecast-mode predictions; metrics as "
         "metadata (test_mae, test_rmse, test_mae_over_floor, ...).",

@@ -1,7 +1,6 @@
-"""FitRec/Endomondo ingestion: the raw source and the bronze workout and quarantine tables."""
+"""FitRec/Endomondo ingestion, one partition per FitRec file: the raw source and the bronze
+workout and quarantine tables."""
 
-import shutil
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -11,66 +10,52 @@ import polars as pl
 from assets.fitrec_stream import WORKOUT_ROW_GROUP, FitrecPass, count_lines
 from assets.markdown import count_table, markdown_table
 from assets.schema_checks import schema_check
+from assets.source_files import FITREC_FILES, fitrec_files, partition_file
 from pipelines.io_manager import ROW_GROUP_METADATA_KEY
-from pipelines.resources import SIMULATED_FITREC, FitrecSource, Lake
+from pipelines.resources import FitrecSource, Lake
 from schemas.fitrec import FitrecQuarantine, FitrecWorkouts
-from simulator import SAMPLE_PRESET, truth_dir_for, write_fitrec
 
 GROUP = "fitrec_ingestion"
-SAMPLE_SEED = 20_140_824
 
 
-def ensure_simulated_fitrec(path: Path) -> Path:
-    """The embedded default: write the small simulated FitRec sample unless it is already there.
-
-    Written in a scratch folder and moved into place file last, so an interrupted generation never
-    leaves a partial sample that later runs would take for the real thing.
-    """
-    if path.exists():
-        return path
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=path.parent, prefix=".simulating-") as scratch:
-        written = write_fitrec(Path(scratch, path.name), seed=SAMPLE_SEED, **SAMPLE_PRESET)
-        truth = truth_dir_for(path)
-        if truth.exists():
-            shutil.rmtree(truth)
-        written.truth_dir.rename(truth)
-        written.path.rename(path)
-    return path
-
-
-@dg.asset(group_name=GROUP, kinds={"json"})
+@dg.asset(group_name=GROUP, kinds={"json"}, partitions_def=FITREC_FILES)
 def fitrec_source(
     context: dg.AssetExecutionContext, lake: Lake, fitrec: FitrecSource
 ) -> pl.DataFrame:
-    """The FitRec file to ingest: the configured file, else the simulated sample in the lake.
+    """The partition's FitRec file: configured, dropped into the inbox, or the simulated sample.
 
     One row: absolute path, size, line count (counted independently of parsing, so the bronze
-    tables can be checked against it) and whether it is simulated.
+    tables can be checked against it), whether it is simulated, and the file's signature (the
+    sensor compares it to decide whether a file changed since it was ingested).
     """
-    simulated = not fitrec.path
-    path = ensure_simulated_fitrec(lake.path(SIMULATED_FITREC)) if simulated else Path(fitrec.path)
+    where = f"{fitrec.path} (PULSELAKE_FITREC)" if fitrec.path else "the simulated sample"
+    found = partition_file(
+        lambda simulate: fitrec_files(lake, fitrec, simulate), context.partition_key, where
+    )
+    path = found.path
     if not path.is_file():
         raise dg.Failure(
             f"FitRec source {path} is not a file: set PULSELAKE_FITREC or the 'fitrec' "
-            "resource's path to an endomondoHR_proper.json (plain or .gz)"
+            "resource's path to an endomondoHR_proper.json (plain or .gz) or a folder of them"
         )
     stat = path.stat()
     source = pl.DataFrame(
         {
-            "path": [str(path.resolve())],
+            "path": [str(path)],
             "bytes": [stat.st_size],
             "lines": [count_lines(path)],
-            "simulated": [simulated],
+            "simulated": [found.simulated],
             "modified_at": [datetime.fromtimestamp(stat.st_mtime, UTC)],
+            "signature": [found.signature],
         }
     )
     context.add_output_metadata(
         {
-            "source_path": dg.MetadataValue.path(str(path.resolve())),
+            "source_path": dg.MetadataValue.path(str(path)),
             "lines": source["lines"].item(),
             "bytes": stat.st_size,
-            "simulated": simulated,
+            "simulated": found.simulated,
+            "signature": found.signature,
         }
     )
     return source
@@ -78,6 +63,7 @@ def fitrec_source(
 
 @dg.multi_asset(
     group_name=GROUP,
+    partitions_def=FITREC_FILES,
     outs={
         "fitrec_workouts": dg.AssetOut(
             description="Bronze FitRec workouts: one row per parsed line, series as list columns.",
@@ -113,6 +99,7 @@ def fitrec_bronze(fitrec_source: pl.DataFrame):
 @dg.asset_check(
     asset="fitrec_workouts",
     description="Nothing lost: every source line is exactly one workout row or one quarantine row.",
+    partitions_def=FITREC_FILES,
     additional_ins={
         "fitrec_source": dg.AssetIn(),
         "fitrec_quarantine": dg.AssetIn(),
@@ -147,7 +134,7 @@ def fitrec_lines_accounted(
 
 
 fitrec_checks = [
-    schema_check("fitrec_workouts", FitrecWorkouts),
-    schema_check("fitrec_quarantine", FitrecQuarantine),
+    schema_check("fitrec_workouts", FitrecWorkouts, FITREC_FILES),
+    schema_check("fitrec_quarantine", FitrecQuarantine, FITREC_FILES),
     fitrec_lines_accounted,
 ]

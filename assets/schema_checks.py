@@ -22,12 +22,18 @@ def validation_failures(table: pl.LazyFrame, model: type[pa.DataFrameModel]) -> 
     return pl.concat(failures) if failures else pl.DataFrame()
 
 
-def schema_check(asset_name: str, model: type[pa.DataFrameModel]) -> dg.AssetChecksDefinition:
-    """`<asset>_schema`: the table conforms to `model`; failure count and a sample as metadata."""
+def schema_check(
+    asset_name: str,
+    model: type[pa.DataFrameModel],
+    partitions_def: dg.PartitionsDefinition | None = None,
+) -> dg.AssetChecksDefinition:
+    """`<asset>_schema`: the table conforms to `model`; failure count and a sample as metadata.
+    A partitioned asset's check (same `partitions_def`) validates the partition just written."""
 
     @dg.asset_check(
         asset=asset_name,
         name=f"{asset_name}_schema",
+        partitions_def=partitions_def,
         description=f"Every batch of {asset_name} validates against {model.__name__}.",
     )
     def _check(table: pl.LazyFrame) -> dg.AssetCheckResult:

@@ -121,23 +121,62 @@ def report_run(result) -> None:
     typer.echo(f"run {result.run_id} {'succeeded' if result.success else 'FAILED'}")
 
 
-@app.command("run")
-def run_graph() -> None:
-    """Materialize every asset (and run every check) in-process: the whole graph with the
-    cold-start (user_disjoint) models, then the temporal models and what depends on them."""
+def register_sources(defs, instance) -> list:
+    """Write the simulated samples where a source is not configured, then add a partition for
+    every FitRec file and Apple export found; returns the files."""
+    from assets.source_files import apple_exports, fitrec_files, register_partitions
+
+    lake, resources = defs.resources["lake"], defs.resources
+    files = [
+        *fitrec_files(lake, resources["fitrec"], simulate=True),
+        *apple_exports(lake, resources["apple_health"], simulate=True),
+    ]
+    for name, keys in register_partitions(instance, files).items():
+        if keys:
+            typer.echo(f"new {name} partitions: {', '.join(keys)}")
+    return files
+
+
+@app.command("register")
+def register() -> None:
+    """Register every FitRec file and Apple Health export (configured, in the inbox, or the
+    simulated sample) as a partition, so the UI can ingest them; `make ui` runs this first."""
     import dagster as dg
 
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from pipelines.definitions import defs
+
+    files = register_sources(defs, dg.DagsterInstance.get())
+    typer.echo(f"{len(files)} source files registered")
+
+
+@app.command("run")
+def run_graph() -> None:
+    """Materialize every asset (and run every check) in-process: each FitRec file's and each
+    Apple export's ingestion partition, then the rest with the cold-start (user_disjoint)
+    models, then the temporal models and what depends on them."""
+    import dagster as dg
+
+    # Dagster's own preview APIs (Pipes message readers, partitioned checks) warn on every run.
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from assets.evaluation_report import REPORT
     from pipelines.definitions import defs
     from pipelines.jobs import retraining_passes
+    from pipelines.sensors import PARTITIONED
 
-    # Dagster's own preview APIs (Pipes message readers) warn on every training run.
-    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     instance = dg.DagsterInstance.get()
-    job = defs.resolve_implicit_global_asset_job_def()
     quiet = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-    for partition, selection in retraining_passes(defs.resolve_asset_graph()):
-        result = job.execute_in_process(
+    runs = [
+        (defs.resolve_job_def(PARTITIONED[file.partitions][0].name), file.key, None)
+        for file in register_sources(defs, instance)
+    ]
+    job = defs.resolve_implicit_global_asset_job_def()
+    runs += [
+        (job, scheme, selection)
+        for scheme, selection in retraining_passes(defs.resolve_asset_graph())
+    ]
+    for run_job, partition, selection in runs:
+        result = run_job.execute_in_process(
             run_config=quiet,
             instance=instance,
             partition_key=partition,

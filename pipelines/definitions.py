@@ -14,15 +14,16 @@ from assets.quality import quality_assets, quality_checks
 from assets.sweep import sweep
 from assets.tensors import tensor_assets, tensor_checks_defs
 from assets.training import family_assets
+from pipelines.automation import carry_new_data, data_automation_sensor
 from pipelines.freshness import weekly_freshness
 from pipelines.jobs import all_jobs
 from pipelines.resources import lake_resources
 from pipelines.schedules import schedules_from_env
-from pipelines.sensors import inbox_sensor
+from pipelines.sensors import source_files_sensor
 
 defs = dg.Definitions(
     assets=dg.map_asset_specs(
-        weekly_freshness,
+        lambda spec: carry_new_data(weekly_freshness(spec)),
         [
             fitrec_source,
             fitrec_bronze,
@@ -50,6 +51,6 @@ defs = dg.Definitions(
     ],
     jobs=all_jobs,
     schedules=schedules_from_env(),
-    sensors=[inbox_sensor],
+    sensors=[source_files_sensor, data_automation_sensor],
     resources=lake_resources(),
 )

@@ -74,13 +74,38 @@ class ParquetIOManager(dg.UPathIOManager):
         context.add_output_metadata(metadata)
 
     def load_from_path(self, context: dg.InputContext, path: UPath) -> pl.DataFrame | pl.LazyFrame:
-        if is_local(path):
-            frame = pl.scan_parquet(str(path))
+        return _as_wanted(context, _scan(path))
+
+    def load_partitions(self, context: dg.InputContext) -> pl.DataFrame | pl.LazyFrame:
+        """Several partitions load as one table (their files scanned together), which is what a
+        downstream asset of all FitRec files or all Apple exports wants. A registered partition
+        without a file (its ingestion failed or has not run yet) is skipped with a warning, so
+        one bad export cannot stop every other person's data; a single partition must exist."""
+        paths = self._get_paths_for_partitions(context)
+        present = {key: path for key, path in paths.items() if path.exists()}
+        missing = sorted(set(paths) - set(present))
+        if not present or (missing and len(paths) == 1):
+            asset = context.asset_key.to_user_string()
+            raise FileNotFoundError(f"{asset}: no table for partitions {missing or 'none'}")
+        if missing:
+            context.log.warning(f"{context.asset_key.to_user_string()}: skipped {missing}")
+        if all(is_local(path) for path in present.values()):
+            frame = pl.scan_parquet([str(path) for path in present.values()])
         else:
-            with path.open("rb") as file:
-                frame = pl.read_parquet(file).lazy()
-        wants_lazy = context.dagster_type.typing_type is pl.LazyFrame
-        return frame if wants_lazy else frame.collect()
+            frame = pl.concat([_scan(path) for path in present.values()])
+        return _as_wanted(context, frame)
+
+
+def _scan(path: UPath) -> pl.LazyFrame:
+    if is_local(path):
+        return pl.scan_parquet(str(path))
+    with path.open("rb") as file:
+        return pl.read_parquet(file).lazy()
+
+
+def _as_wanted(context: dg.InputContext, frame: pl.LazyFrame) -> pl.DataFrame | pl.LazyFrame:
+    wants_lazy = context.dagster_type.typing_type is pl.LazyFrame
+    return frame if wants_lazy else frame.collect()
 
 
 class LakeParquetIOManager(dg.ConfigurableIOManagerFactory):

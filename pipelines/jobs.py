@@ -4,18 +4,22 @@ import dagster as dg
 
 from assets.training import SCHEME_PARTITIONS
 
+# The ingestion groups partitioned per file (FitRec) and per person (Apple Health).
+PARTITIONED_INGESTION = dg.AssetSelection.groups("fitrec_ingestion", "apple_health_ingestion")
+
 fitrec_ingestion_job = dg.define_asset_job(
     "fitrec_ingestion",
     selection=dg.AssetSelection.groups("fitrec_ingestion"),
-    description="Ingest the configured FitRec file (or the simulated sample) into bronze tables.",
+    description="Ingest one FitRec file (a partition: configured, dropped into the inbox, or the "
+    "simulated sample) into bronze tables.",
     executor_def=dg.in_process_executor,
 )
 
 apple_health_ingestion_job = dg.define_asset_job(
     "apple_health_ingestion",
     selection=dg.AssetSelection.groups("apple_health_ingestion"),
-    description="Ingest the configured Apple Health exports (or the simulated sample) and align "
-    "heart rate onto each run's GPS clock.",
+    description="Ingest one person's Apple Health export (a partition) and align heart rate onto "
+    "each run's GPS clock.",
     executor_def=dg.in_process_executor,
 )
 
@@ -36,30 +40,31 @@ sweep_job = dg.define_asset_job(
 
 retraining_job = dg.define_asset_job(
     "retraining",
-    selection=dg.AssetSelection.all(),
-    description="Rematerialise the whole graph, ingestion to evaluation and the production gate, "
-    "for one split scheme (the partition); `retraining_passes` says which assets each pass needs.",
+    selection=dg.AssetSelection.all() - PARTITIONED_INGESTION,
+    description="Rematerialise everything after the per-file ingestion, from the activity files "
+    "and the unified workouts to evaluation and the production gate, for one split scheme (the "
+    "partition); `retraining_passes` says which assets each pass needs.",
 )
-
-INGESTION_GROUPS = ("fitrec_ingestion", "apple_health_ingestion", "activity_files_ingestion")
 
 data_quality_audit_job = dg.define_asset_job(
     "data_quality_audit",
     selection=dg.AssetSelection.all_asset_checks()
-    & dg.AssetSelection.groups(*INGESTION_GROUPS, "quality"),
-    description="Run only the asset checks of the ingestion and quality stages against the "
-    "tables already in the lake; nothing is rematerialised.",
+    & dg.AssetSelection.groups("activity_files_ingestion", "quality"),
+    description="Run only the asset checks of the activity files and the quality stage (every "
+    "source's workouts together) against the tables in the lake; nothing is rematerialised. The "
+    "per-file ingestion checks run with each partition's ingestion.",
 )
 
 
-def retraining_passes(graph) -> list[tuple[str, list[dg.AssetKey] | None]]:
-    """The two passes that rebuild everything: the whole graph with the cold-start
-    (user_disjoint) partition, then the temporal partition of the partitioned assets and what
-    depends on them (None: the whole graph). The second pass reads the first's tables."""
+def retraining_passes(graph) -> list[tuple[str, list[dg.AssetKey]]]:
+    """The two passes that rebuild everything after the per-file ingestion: all of it with the
+    cold-start (user_disjoint) partition, then the temporal partition of the scheme-partitioned
+    assets and what depends on them. The second pass reads the first's tables."""
     first, *later = SCHEME_PARTITIONS.get_partition_keys()
-    partitioned = [key for key in graph.get_all_asset_keys() if graph.get(key).is_partitioned]
-    downstream = sorted(dg.AssetSelection.assets(*partitioned).downstream().resolve(graph))
-    return [(first, None), *((scheme, downstream) for scheme in later)]
+    everything = sorted((dg.AssetSelection.all() - PARTITIONED_INGESTION).resolve(graph))
+    by_scheme = [key for key in everything if graph.get(key).partitions_def == SCHEME_PARTITIONS]
+    downstream = sorted(dg.AssetSelection.assets(*by_scheme).downstream().resolve(graph))
+    return [(first, everything), *((scheme, downstream) for scheme in later)]
 
 
 all_jobs = [

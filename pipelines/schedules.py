@@ -1,4 +1,9 @@
-"""Schedules: weekly retraining of the whole graph and a daily data-quality audit.
+"""Schedules: weekly re-ingestion and retraining of the whole graph, a daily data-quality audit.
+
+A schedule runs one job, and the per-file ingestion jobs are partitioned differently from the
+retraining, so each ingestion job has its own weekly schedule on the retraining's cron: at the
+tick, one run per FitRec file and per Apple export, then the retraining passes, all tagged with
+the tick and prioritised so the run queue (dagster.example.yaml) takes ingestion first.
 
 Cron strings and the time zone come from the environment when the code location loads, so an
 operator changes them without touching code; both schedules start stopped (turn them on in the
@@ -9,7 +14,16 @@ import os
 
 import dagster as dg
 
-from pipelines.jobs import data_quality_audit_job, retraining_job, retraining_passes
+from assets.source_files import SourceFile
+from pipelines.jobs import (
+    apple_health_ingestion_job,
+    data_quality_audit_job,
+    fitrec_ingestion_job,
+    retraining_job,
+    retraining_passes,
+)
+from pipelines.resources import AppleHealthSource, FitrecSource, Lake
+from pipelines.sensors import PARTITIONED, source_files
 
 DEFAULT_RETRAIN_CRON = "0 3 * * 1"  # Mondays 03:00
 DEFAULT_AUDIT_CRON = "0 6 * * *"  # daily 06:00
@@ -17,6 +31,44 @@ DEFAULT_TIMEZONE = "UTC"
 # With `tag_concurrency_limits` on this key (dagster.example.yaml), the two passes of one
 # retraining run one after the other, the first (higher priority) first.
 RETRAIN_TAG = "pulselake/retrain"
+INGESTION_PRIORITY = 3  # above both retraining passes
+
+
+def reingestion_requests(files: list[SourceFile], job_name: str, tick: str) -> list[dg.RunRequest]:
+    """One run per present file of the job's source, keyed by the tick."""
+    return [
+        dg.RunRequest(
+            run_key=f"{tick}:{file.key}",
+            partition_key=file.key,
+            tags={RETRAIN_TAG: tick, "dagster/priority": str(INGESTION_PRIORITY)},
+        )
+        for file in files
+        if PARTITIONED[file.partitions][0].name == job_name
+    ]
+
+
+def build_reingestion_schedule(job, cron: str, timezone: str) -> dg.ScheduleDefinition:
+    """Re-ingest every present file of one partitioned source, on the retraining's cron."""
+
+    @dg.schedule(
+        name=f"weekly_{job.name}",
+        job=job,
+        cron_schedule=cron,
+        execution_timezone=timezone,
+        description=f"Before the weekly retraining: {job.name} again for every partition "
+        "whose file is still there.",
+    )
+    def _reingestion(
+        context: dg.ScheduleEvaluationContext,
+        lake: Lake,
+        fitrec: FitrecSource,
+        apple_health: AppleHealthSource,
+    ) -> list[dg.RunRequest]:
+        tick = context.scheduled_execution_time.isoformat()
+        files = source_files(lake, fitrec, apple_health)
+        return reingestion_requests(files, job.name, tick)
+
+    return _reingestion
 
 
 def retraining_requests(graph, tick: str) -> list[dg.RunRequest]:
@@ -63,12 +115,13 @@ def build_audit_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
 
 
 def schedules_from_env(environ=os.environ) -> list[dg.ScheduleDefinition]:
-    """Both schedules, cron and time zone from PULSELAKE_RETRAIN_CRON, PULSELAKE_AUDIT_CRON and
+    """Every schedule, cron and time zone from PULSELAKE_RETRAIN_CRON, PULSELAKE_AUDIT_CRON and
     PULSELAKE_TIMEZONE, else the defaults above."""
     timezone = environ.get("PULSELAKE_TIMEZONE", DEFAULT_TIMEZONE)
+    retrain = environ.get("PULSELAKE_RETRAIN_CRON", DEFAULT_RETRAIN_CRON)
     return [
-        build_retraining_schedule(
-            environ.get("PULSELAKE_RETRAIN_CRON", DEFAULT_RETRAIN_CRON), timezone
-        ),
+        build_reingestion_schedule(fitrec_ingestion_job, retrain, timezone),
+        build_reingestion_schedule(apple_health_ingestion_job, retrain, timezone),
+        build_retraining_schedule(retrain, timezone),
         build_audit_schedule(environ.get("PULSELAKE_AUDIT_CRON", DEFAULT_AUDIT_CRON), timezone),
     ]

@@ -1,120 +1,114 @@
-"""The inbox sensor: files dropped into `<lake>/inbox/` are ingested once each.
+"""The source-files sensor: new raw files are registered and ingested once per version.
 
-A run cannot swap resources, but it can configure them: each drop's run points its source's
-resource (`fitrec`, `apple_health`, `activity_files`) at the dropped path through run config, as
-the launchpad would. The ingestion tables are not partitioned per file, so that source's bronze
-tables then hold the drop alone, until the next run ingests the configured source again (the
-weekly retraining does). Copy a drop in under a dot name and rename it when complete: names
-starting with a dot are ignored, so a half-copied file is never ingested.
+FitRec files and Apple Health exports, configured or dropped into `<lake>/inbox/`, are
+partitions (`assets/source_files.py`): a new one is added as a dynamic partition and only its
+partition is ingested; a changed one (files, bytes or mtime) is ingested again. A file is not
+requested again when the cursor or the partition's latest `*_source` materialization already has
+its signature, so files that `pulselake run` ingested are not ingested twice. Declarative
+automation then carries the new tables downstream (`pipelines/automation.py`).
+
+Activity-file folders are not partitioned: a dropped folder's run points the `activity_files`
+resource at it through run config, as the launchpad would, so those tables hold the drop until
+the next retraining ingests the configured folder again.
 """
 
 import json
-from dataclasses import dataclass
-from pathlib import Path
 
 import dagster as dg
 
-from assets.apple_export import EXPORT_FOLDER, ZIP_NAME
+from assets.inbox import INBOX, Drop, inbox_drops
+from assets.lineage import latest_materialization
+from assets.source_files import (
+    APPLE_EXPORTS,
+    FITREC_FILES,
+    SourceFile,
+    apple_exports,
+    fitrec_files,
+)
 from pipelines.jobs import (
     activity_files_ingestion_job,
     apple_health_ingestion_job,
     fitrec_ingestion_job,
 )
-from pipelines.resources import Lake
+from pipelines.resources import AppleHealthSource, FitrecSource, Lake
 
-INBOX = "inbox"
-FITREC_SUFFIXES = (".json", ".json.gz")
-INGESTION_JOBS = {
-    "fitrec": fitrec_ingestion_job,
-    "apple_health": apple_health_ingestion_job,
-    "activity_files": activity_files_ingestion_job,
+SOURCE_TAG = "pulselake/source"
+PARTITIONED = {
+    FITREC_FILES.name: (fitrec_ingestion_job, "fitrec_source"),
+    APPLE_EXPORTS.name: (apple_health_ingestion_job, "apple_health_source"),
 }
 
 
-@dataclass(frozen=True)
-class Drop:
-    """One thing dropped into the inbox: the source resource it feeds, the path that resource
-    should read, and the file count, bytes and latest mtime that identify this version of it."""
-
-    source: str
-    path: Path
-    signature: str
-
-    @property
-    def run_key(self) -> str:
-        return f"{self.path}:{self.signature}"
+def source_files(lake: Lake, fitrec: FitrecSource, apple_health: AppleHealthSource):
+    """Every partitioned source file present now (the sample is never generated here)."""
+    return [
+        *fitrec_files(lake, fitrec, simulate=False),
+        *apple_exports(lake, apple_health, simulate=False),
+    ]
 
 
-def drop_source(entry: Path) -> tuple[str, Path] | None:
-    """Which source an inbox entry feeds and the path to give it; None for anything else.
-
-    FitRec files by suffix; an Apple export as export.zip, an apple_health_export folder, or a
-    person's folder holding either (the person is that folder's name); any other folder is
-    activity files (one person's files or a Strava export).
-    """
-    if entry.name.startswith("."):
-        return None
-    if entry.is_file():
-        if entry.name.endswith(FITREC_SUFFIXES):
-            return "fitrec", entry
-        return ("apple_health", entry) if entry.name == ZIP_NAME else None
-    if not entry.is_dir():
-        return None
-    if entry.name == EXPORT_FOLDER:
-        return "apple_health", entry
-    for export in (entry / ZIP_NAME, entry / EXPORT_FOLDER):
-        if export.exists():
-            return "apple_health", export
-    return "activity_files", entry
+def ingested_signature(instance: dg.DagsterInstance, file: SourceFile) -> str | None:
+    latest = latest_materialization(instance, PARTITIONED[file.partitions][1], file.key)
+    return latest and latest[1].get("signature")
 
 
-def signature(path: Path) -> str | None:
-    """Files, bytes and newest mtime (ns) under `path`; None when it holds no file yet."""
-    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
-    if not files:
-        return None
-    stats = [f.stat() for f in files]
-    size = sum(s.st_size for s in stats)
-    return f"{len(files)}-{size}-{max(s.st_mtime_ns for s in stats)}"
-
-
-def inbox_drops(inbox: Path) -> list[Drop]:
-    """Every ingestible drop in the inbox, in name order."""
-    if not inbox.is_dir():
-        return []
-    drops = []
-    for entry in sorted(inbox.iterdir()):
-        found = drop_source(entry)
-        version = found and signature(found[1])
-        if version:
-            drops.append(Drop(found[0], found[1].resolve(), version))
-    return drops
-
-
-def ingestion_request(drop: Drop) -> dg.RunRequest:
-    """The run that ingests one drop: its source's ingestion job, the resource pointed at it."""
+def partition_request(file: SourceFile, version: str) -> dg.RunRequest:
+    """The run that ingests one file: its source's ingestion job for its partition."""
     return dg.RunRequest(
-        run_key=drop.run_key,
-        job_name=INGESTION_JOBS[drop.source].name,
-        run_config={"resources": {drop.source: {"config": {"path": str(drop.path)}}}},
-        tags={"pulselake/inbox": str(drop.path)},
+        run_key=f"{file.partitions}:{file.key}:{version}",
+        job_name=PARTITIONED[file.partitions][0].name,
+        partition_key=file.key,
+        tags={SOURCE_TAG: str(file.path)},
+    )
+
+
+def folder_request(drop: Drop) -> dg.RunRequest:
+    """The run that ingests a dropped activity-file folder: the resource pointed at it."""
+    return dg.RunRequest(
+        run_key=f"{drop.path}:{drop.signature}",
+        job_name=activity_files_ingestion_job.name,
+        run_config={"resources": {"activity_files": {"config": {"path": str(drop.path)}}}},
+        tags={SOURCE_TAG: str(drop.path)},
     )
 
 
 @dg.sensor(
-    jobs=list(INGESTION_JOBS.values()),
+    jobs=[fitrec_ingestion_job, apple_health_ingestion_job, activity_files_ingestion_job],
     minimum_interval_seconds=60,
-    description="Ingest each FitRec file, Apple Health export or activity-file folder dropped "
-    "into <lake>/inbox/ once (again only when its files, size or mtime change).",
+    description="Register each FitRec file and Apple Health export (configured or dropped into "
+    "<lake>/inbox/) as a partition and ingest it once per version; ingest each activity-file "
+    "folder dropped into the inbox once.",
 )
-def inbox_sensor(context: dg.SensorEvaluationContext, lake: Lake) -> dg.SensorResult:
-    """The cursor maps each drop's path to the version already requested; run keys make the
-    same promise on the daemon's side."""
+def source_files_sensor(
+    context: dg.SensorEvaluationContext,
+    lake: Lake,
+    fitrec: FitrecSource,
+    apple_health: AppleHealthSource,
+) -> dg.SensorResult:
+    """The cursor maps each file (partition id or folder path) to the version last requested;
+    run keys make the same promise on the daemon's side."""
     requested = json.loads(context.cursor) if context.cursor else {}
-    drops = inbox_drops(lake.path(INBOX))
-    new = [drop for drop in drops if requested.get(str(drop.path)) != drop.signature]
-    cursor = {str(drop.path): drop.signature for drop in drops}
+    cursor, runs, new_keys = {}, [], {name: [] for name in PARTITIONED}
+    for file in source_files(lake, fitrec, apple_health):
+        version = file.signature
+        if version is None:
+            continue
+        name = f"{file.partitions}/{file.key}"
+        cursor[name] = version
+        if not context.instance.has_dynamic_partition(file.partitions, file.key):
+            new_keys[file.partitions].append(file.key)
+        elif version in (requested.get(name), ingested_signature(context.instance, file)):
+            continue
+        runs.append(partition_request(file, version))
+    for drop in inbox_drops(lake.path(INBOX)):
+        if drop.source == "activity_files":
+            cursor[str(drop.path)] = drop.signature
+            if requested.get(str(drop.path)) != drop.signature:
+                runs.append(folder_request(drop))
     return dg.SensorResult(
-        run_requests=[ingestion_request(drop) for drop in new],
+        run_requests=runs,
         cursor=json.dumps(cursor, sort_keys=True),
+        dynamic_partitions_requests=[
+            dg.AddDynamicPartitionsRequest(name, keys) for name, keys in new_keys.items() if keys
+        ],
     )

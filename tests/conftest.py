@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import dagster as dg
 import pytest
 
 
@@ -31,3 +32,14 @@ def lake(tmp_path: Path) -> Path:
     root = tmp_path / "lake"
     root.mkdir()
     return root
+
+
+def materialize_partition(
+    assets: list, resources: dict, partitions: str, key: str, **kwargs
+) -> dg.ExecuteInProcessResult:
+    """Materialize one dynamic partition (registered first) of per-file ingestion assets."""
+    instance = kwargs.pop("instance", None) or dg.DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions(partitions, [key])
+    return dg.materialize(
+        assets, resources=resources, instance=instance, partition_key=key, **kwargs
+    )

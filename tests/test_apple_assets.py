@@ -3,10 +3,11 @@
 from datetime import date
 from pathlib import Path
 
-import dagster as dg
 import polars as pl
+from conftest import materialize_partition
 
 from assets.apple import apple_assets, apple_checks
+from assets.source_files import APPLE_EXPORTS
 from pipelines.resources import lake_resources
 from simulator import write_apple_exports
 
@@ -38,25 +39,30 @@ def test_simulated_export_through_every_apple_asset(lake: Path, tmp_path: Path):
     routes = sorted((summary.export_path / "workout-routes").iterdir())
     routes[0].unlink()  # a route the export references but does not contain
 
-    result = dg.materialize(
+    person = summary.user_slug
+    result = materialize_partition(
         [*apple_assets, *apple_checks],
-        resources=lake_resources(str(lake), apple_path=str(exports)),
+        lake_resources(str(lake), apple_path=str(exports)),
+        APPLE_EXPORTS.name,
+        person,
     )
 
     assert result.success
     checks = {c.check_name: c.passed for c in result.get_asset_check_evaluations()}
     assert len(checks) == len(apple_checks) and all(checks.values()), checks
-    assert sorted(p.stem for p in lake.iterdir()) == TABLES
-    samples = pl.read_parquet(lake / "apple_hr_samples.parquet")
+    assert sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet")) == [
+        f"{table}/{person}.parquet" for table in TABLES
+    ]
+    samples = pl.read_parquet(lake / "apple_hr_samples" / f"{person}.parquet")
     assert samples.height == summary.hr_records
-    workouts = pl.read_parquet(lake / "apple_workouts.parquet")
+    workouts = pl.read_parquet(lake / "apple_workouts" / f"{person}.parquet")
     assert workouts.height == summary.workouts
-    quarantine = pl.read_parquet(lake / "apple_route_quarantine.parquet")
+    quarantine = pl.read_parquet(lake / "apple_route_quarantine" / f"{person}.parquet")
     assert quarantine["reason"].to_list() == [
         f"workout-routes/{routes[0].name} is not in {summary.export_path}"
     ]
-    report = pl.read_parquet(lake / "apple_alignment.parquet")
-    runs = pl.read_parquet(lake / "apple_running_workouts.parquet")
+    report = pl.read_parquet(lake / "apple_alignment" / f"{person}.parquet")
+    runs = pl.read_parquet(lake / "apple_running_workouts" / f"{person}.parquet")
     assert runs.height == report.filter(pl.col("status") == "aligned").height > 0
     assert "route_unreadable" in report["status"].to_list()
     lengths = runs.select(pl.col("timestamp", "heart_rate", "speed").list.len())

@@ -4,11 +4,12 @@ import dagster as dg
 from typer.testing import CliRunner
 
 from assets.training import FAMILIES
-from pipelines.cli import app
+from pipelines.cli import app, register_sources
 from pipelines.definitions import defs
+from pipelines.resources import lake_resources
 
-# The checks of the ingestion and quality stages: what the data-quality audit job runs.
-DATA_QUALITY_CHECKS = {
+# The per-file ingestion's checks: partitioned, run with each FitRec file's or export's ingestion.
+PARTITIONED_INGESTION_CHECKS = {
     "fitrec_workouts_schema",
     "fitrec_quarantine_schema",
     "fitrec_lines_accounted",
@@ -21,6 +22,9 @@ DATA_QUALITY_CHECKS = {
     "apple_running_workouts_schema",
     "apple_routes_accounted",
     "apple_runs_accounted",
+}
+# The checks of the activity files and the quality stage: what the data-quality audit job runs.
+DATA_QUALITY_CHECKS = {
     "activity_files_workouts_schema",
     "activity_files_quarantine_schema",
     "activity_files_accounted",
@@ -71,7 +75,9 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "production_model",
         "evaluation_report",
     }
-    assert {key.name for key in graph.asset_check_keys} == DATA_QUALITY_CHECKS | {
+    assert {
+        key.name for key in graph.asset_check_keys
+    } == PARTITIONED_INGESTION_CHECKS | DATA_QUALITY_CHECKS | {
         "user_disjoint_split_schema",
         "temporal_split_schema",
         "user_disjoint_tensors_integrity",
@@ -91,14 +97,21 @@ def test_definitions_load_with_assets_checks_and_jobs():
     repository = defs.get_repository_def()
     schedules = {s.name: s.job_name for s in repository.schedule_defs}
     assert schedules == {
+        "weekly_fitrec_ingestion": "fitrec_ingestion",
+        "weekly_apple_health_ingestion": "apple_health_ingestion",
         "weekly_retraining": "retraining",
         "daily_data_quality_audit": "data_quality_audit",
     }
-    (sensor,) = repository.sensor_defs
-    assert (sensor.name, sorted(job.name for job in sensor.jobs)) == (
-        "inbox_sensor",
-        ["activity_files_ingestion", "apple_health_ingestion", "fitrec_ingestion"],
-    )
+    sensors = {sensor.name: sensor for sensor in repository.sensor_defs}
+    assert set(sensors) == {"source_files_sensor", "data_automation"}
+    assert sorted(job.name for job in sensors["source_files_sensor"].jobs) == [
+        "activity_files_ingestion",
+        "apple_health_ingestion",
+        "fitrec_ingestion",
+    ]
+    for name in ("fitrec_ingestion", "apple_health_ingestion"):
+        partitions = defs.resolve_job_def(name).partitions_def
+        assert isinstance(partitions, dg.DynamicPartitionsDefinition)
 
 
 def test_cli_simulate_writes_file_and_truth(tmp_path):
@@ -109,3 +122,26 @@ def test_cli_simulate_writes_file_and_truth(tmp_path):
     assert result.exit_code == 0, result.output
     assert "wrote 6 workouts" in result.output
     assert out.read_bytes()[:2] == b"\x1f\x8b" and (tmp_path / "sim.truth").is_dir()
+
+
+def test_register_adds_one_partition_per_file_once(tmp_path, capsys):
+    folder, no_exports = tmp_path / "fitrec", tmp_path / "no_exports"
+    folder.mkdir()
+    no_exports.mkdir()
+    for name in ("2014.json", "2015 spring.json.gz", ".partial.json", "readme.md"):
+        (folder / name).write_text("{}\n")
+    local = dg.Definitions(
+        resources=lake_resources(str(tmp_path / "lake"), str(folder), str(no_exports))
+    )
+    instance = dg.DagsterInstance.ephemeral()
+
+    files = register_sources(local, instance)
+    again = register_sources(local, instance)
+
+    assert [(f.key, f.path.name) for f in files] == [
+        ("2014", "2014.json"),
+        ("2015_spring", "2015 spring.json.gz"),
+    ]
+    assert again == files
+    assert instance.get_dynamic_partitions("fitrec_files") == ["2014", "2015_spring"]
+    assert capsys.readouterr().out == "new fitrec_files partitions: 2014, 2015_spring\n"

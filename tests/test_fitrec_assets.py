@@ -4,12 +4,18 @@ from pathlib import Path
 
 import dagster as dg
 import polars as pl
-from conftest import fitrec_line
+from conftest import fitrec_line, materialize_partition
 
 from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
+from assets.source_files import FITREC_FILES
 from pipelines.resources import SIMULATED_FITREC, lake_resources
 
 INGESTION = [fitrec_source, fitrec_bronze, *fitrec_checks]
+
+
+def ingest(lake: Path, configured: str, key: str, **kwargs) -> dg.ExecuteInProcessResult:
+    resources = lake_resources(str(lake), configured)
+    return materialize_partition(INGESTION, resources, FITREC_FILES.name, key, **kwargs)
 
 
 def checks_by_name(result: dg.ExecuteInProcessResult) -> dict[str, bool]:
@@ -30,22 +36,22 @@ def test_configured_file_is_ingested_with_quarantine_and_checks(lake: Path, tmp_
         )
         + "\n"
     )
-    result = dg.materialize(INGESTION, resources=lake_resources(str(lake), str(source)))
+    result = ingest(lake, str(source), "endomondoHR_proper")
 
     assert result.success
-    assert sorted(p.name for p in lake.iterdir()) == [
-        "fitrec_quarantine.parquet",
-        "fitrec_source.parquet",
-        "fitrec_workouts.parquet",
+    assert sorted(str(p.relative_to(lake)) for p in lake.rglob("*.parquet")) == [
+        "fitrec_quarantine/endomondoHR_proper.parquet",
+        "fitrec_source/endomondoHR_proper.parquet",
+        "fitrec_workouts/endomondoHR_proper.parquet",
     ]
-    workouts = pl.read_parquet(lake / "fitrec_workouts.parquet")
+    workouts = pl.read_parquet(lake / "fitrec_workouts" / "endomondoHR_proper.parquet")
     assert workouts.select("workout_id", "sport", "line_number").rows() == [
         (101, "run", 1),
         (102, "bike", 2),
         (104, "run", 4),
     ]
     assert set(workouts["source_file"]) == {str(source.resolve())}
-    quarantine = pl.read_parquet(lake / "fitrec_quarantine.parquet")
+    quarantine = pl.read_parquet(lake / "fitrec_quarantine" / "endomondoHR_proper.parquet")
     assert quarantine.select("line_number", "reason").rows() == [
         (3, "syntax error at column 40: '[' was never closed"),
         (5, "not a plain literal: Call at column 1"),
@@ -65,14 +71,16 @@ def test_configured_file_is_ingested_with_quarantine_and_checks(lake: Path, tmp_
 
 
 def test_without_configuration_the_simulated_sample_is_generated_and_ingested(lake: Path):
-    result = dg.materialize(INGESTION, resources=lake_resources(str(lake), ""))
+    result = ingest(lake, "", "endomondo_simulated")
     assert result.success and all(checks_by_name(result).values())
     sample = lake / SIMULATED_FITREC
     assert sample.is_file() and (sample.parent / "endomondo_simulated.truth").is_dir()
-    source = pl.read_parquet(lake / "fitrec_source.parquet").row(0, named=True)
+    source = pl.read_parquet(lake / "fitrec_source" / "endomondo_simulated.parquet").row(
+        0, named=True
+    )
     assert source["simulated"] and source["path"] == str(sample.resolve())
-    workouts = pl.read_parquet(lake / "fitrec_workouts.parquet")
-    quarantine = pl.read_parquet(lake / "fitrec_quarantine.parquet")
+    workouts = pl.read_parquet(lake / "fitrec_workouts" / "endomondo_simulated.parquet")
+    quarantine = pl.read_parquet(lake / "fitrec_quarantine" / "endomondo_simulated.parquet")
     assert workouts.height + quarantine.height == source["lines"] == 1000
     truth = pl.read_parquet(sample.parent / "endomondo_simulated.truth" / "latent_hr.parquet")
     truncated = truth.filter("line_truncated")["line_number"].to_list()
@@ -82,9 +90,7 @@ def test_without_configuration_the_simulated_sample_is_generated_and_ingested(la
 
 def test_missing_configured_file_fails_naming_the_path(lake: Path, tmp_path: Path):
     missing = tmp_path / "nope.json"
-    result = dg.materialize(
-        INGESTION, resources=lake_resources(str(lake), str(missing)), raise_on_error=False
-    )
+    result = ingest(lake, str(missing), "nope", raise_on_error=False)
     assert not result.success
     failure = result.get_step_failure_events()[0].step_failure_data.error
     assert str(missing) in failure.message and "PULSELAKE_FITREC" in failure.message

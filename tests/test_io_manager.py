@@ -35,6 +35,17 @@ def as_eager(streamed: pl.DataFrame) -> pl.DataFrame:
     return streamed.head(1)
 
 
+@dg.asset
+def palette(paint: pl.LazyFrame) -> pl.DataFrame:
+    """Every partition of `paint` as one table."""
+    return paint.sort("color", "n").collect()
+
+
+@dg.asset(partitions_def=COLORS)
+def shade(paint: pl.DataFrame) -> pl.DataFrame:
+    return paint.with_columns(pl.col("n") * 10)
+
+
 def materialize(assets, root: Path, **kwargs) -> dg.ExecuteInProcessResult:
     return dg.materialize(
         assets, resources={"io_manager": LakeParquetIOManager(root=str(root))}, **kwargs
@@ -52,6 +63,30 @@ def test_partitions_land_in_asset_folder_with_row_count_and_schema(lake: Path):
     assert metadata["dagster/row_count"].value == 3
     columns = metadata["dagster/column_schema"].value.columns
     assert [(c.name, c.type) for c in columns] == [("color", "String"), ("n", "Int64")]
+
+
+def test_all_partitions_load_as_one_table_skipping_the_unmaterialized(lake: Path):
+    assert materialize([paint], lake, partition_key="red").success
+    (lake / "paint" / "blue.parquet").unlink(missing_ok=True)
+
+    result = materialize([paint, palette], lake, selection=[palette])
+
+    assert result.success
+    assert pl.read_parquet(lake / "palette.parquet").rows() == [("red", 1), ("red", 2), ("red", 3)]
+    materialize([paint], lake, partition_key="blue")
+    materialize([paint, palette], lake, selection=[palette])
+    assert (
+        pl.read_parquet(lake / "palette.parquet")["color"].to_list() == ["blue"] * 3 + ["red"] * 3
+    )
+
+
+def test_a_partition_reading_its_own_upstream_partition_needs_it(lake: Path):
+    materialize([paint], lake, partition_key="red")
+    ok = materialize([paint, shade], lake, selection=[shade], partition_key="red")
+    assert ok.success
+    assert pl.read_parquet(lake / "shade" / "red.parquet")["n"].to_list() == [10, 20, 30]
+    with pytest.raises(FileNotFoundError, match=r"paint: no table for .*blue"):
+        materialize([paint, shade], lake, selection=[shade], partition_key="blue")
 
 
 def test_lazy_frames_stream_with_bounded_row_groups_and_load_as_annotated(lake: Path):

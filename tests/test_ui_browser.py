@@ -1,6 +1,7 @@
 """The Dagster UI in a real browser: `dagster dev` on a free port with a temp lake and
-DAGSTER_HOME, the FitRec ingestion materialised by clicking "Materialize all", and the asset
-page of `fitrec_workouts` showing its row count and asset check results.
+DAGSTER_HOME (its sources registered first by `pulselake register`, as `make ui` does), the
+FitRec ingestion materialised by clicking "Materialize all" and launching its partition, and the
+asset page of `fitrec_workouts` showing its row count and asset check results.
 
 Playwright drives the system Chromium (`chromium` on PATH; `make test` installs it on Debian);
 no Playwright browser is downloaded. Without Chromium or the `playwright` package the test is
@@ -37,6 +38,7 @@ LOCATION = "pipelines.definitions"
 GROUP = JOB = "fitrec_ingestion"
 ASSETS = ("fitrec_source", "fitrec_workouts", "fitrec_quarantine")
 CHECKS = ("fitrec_workouts_schema", "fitrec_lines_accounted")
+PARTITION = "endomondo_simulated"  # the simulated sample's FitRec file
 STARTUP_TIMEOUT_S = 90
 RUN_TIMEOUT_S = 90
 SHUTDOWN_TIMEOUT_S = 30
@@ -47,9 +49,10 @@ def chromium_path() -> str | None:
     return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
-def dagster_executable() -> str:
-    beside = Path(sys.executable).with_name("dagster")
-    return str(beside) if beside.exists() else (shutil.which("dagster") or "dagster")
+def executable(name: str) -> str:
+    """A console script of this venv (dagster, pulselake), else from PATH."""
+    beside = Path(sys.executable).with_name(name)
+    return str(beside) if beside.exists() else (shutil.which(name) or name)
 
 
 def free_port() -> int:
@@ -160,14 +163,20 @@ def start_server(tmp_path: Path) -> Server:
         "PULSELAKE_LAKE": str(lake),
         "PYTHONUNBUFFERED": "1",
     }
-    # The simulated defaults, whatever the caller's shell points at.
-    for name in ("PULSELAKE_FITREC", "PULSELAKE_APPLE", "PULSELAKE_ACTIVITY_FILES"):
+    # The simulated FitRec default, whatever the caller's shell points at; no Apple exports
+    # (an empty folder), so registering does not simulate them.
+    for name in ("PULSELAKE_FITREC", "PULSELAKE_ACTIVITY_FILES"):
         env.pop(name, None)
+    env["PULSELAKE_APPLE"] = str(tmp_path / "no_exports")
+    (tmp_path / "no_exports").mkdir()
     log = tmp_path / "dagster_dev.log"
     with log.open("wb") as out:
+        subprocess.run(
+            [executable("pulselake"), "register"], cwd=REPO, env=env, stdout=out, check=True
+        )
         process = subprocess.Popen(
             [
-                dagster_executable(),
+                executable("dagster"),
                 "dev",
                 "-w",
                 "workspace.yaml",
@@ -289,6 +298,7 @@ def wait_for_run(server: Server, run_prefix: str) -> dict:
 def test_materialise_fitrec_from_the_ui(browser_page, dagster_ui: Server, tmp_path: Path):
     server, page = dagster_ui, browser_page
     expect = pytest.importorskip("playwright.sync_api").expect
+    expect.set_options(timeout=UI_TIMEOUT_MS)  # a busy 2-core machine renders slowly
     # The community sign-up dialog that dagster dev shows once would cover the buttons.
     assert graphql(server.base, "mutation { setNuxSeen }")["setNuxSeen"]
 
@@ -299,9 +309,12 @@ def test_materialise_fitrec_from_the_ui(browser_page, dagster_ui: Server, tmp_pa
     save_screenshot(page, tmp_path, "asset_graph")
 
     # Materialise it from the job's page: the `fitrec_ingestion` job (in-process executor) runs
-    # the group's assets and their checks in one process.
+    # the group's assets and their checks in one process, for the partition of each file.
     page.goto(f"{server.base}/locations/{LOCATION}/jobs/{JOB}")
     page.get_by_role("button", name="Materialize all").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_role("button", name="All", exact=True).click()
+    dialog.get_by_role("button", name="Launch 1 run").click()
     toast = page.get_by_text(re.compile(r"Launched run [0-9a-f]{8}"))
     expect(toast).to_be_visible()
     run_prefix = re.search(r"[0-9a-f]{8}", toast.inner_text()).group()
@@ -315,7 +328,7 @@ def test_materialise_fitrec_from_the_ui(browser_page, dagster_ui: Server, tmp_pa
     save_screenshot(page, tmp_path, "run")
 
     # The asset page: the row count the IO manager recorded as dagster/row_count.
-    rows = pq.read_metadata(server.lake / "fitrec_workouts.parquet").num_rows
+    rows = pq.read_metadata(server.lake / "fitrec_workouts" / f"{PARTITION}.parquet").num_rows
     assert rows > 0
     metadata = graphql(server.base, ROW_COUNT_QUERY)["assetOrError"]["assetMaterializations"]
     assert {"label": "dagster/row_count", "intValue": rows} in metadata[0]["metadataEntries"]
