@@ -3,13 +3,15 @@
 Detectors work on the long frame of a batch (one row per step: `row` = workout, `i` = step,
 `heart_rate`, `speed`). They flag, they never reject: gate 5 then judges the repaired heart rate.
 Detection is offline quality control of the target, so a detector may look at samples on both
-sides of a step; nothing here becomes a model input.
+sides of a step; nothing here becomes a model input. Steps are in (row, i) order, so windows run
+over the whole frame, masked by `i` near workout boundaries, and reads and writes go by position:
+no window function per workout and no join on (row, i).
 
 - out_of_range / dropout: samples outside hr_min..hr_max; a long run of them is a dropout.
 - flatline: the same value for many steps (real heart rate, even rounded, keeps moving).
-- spike: a few samples far above the median of their neighbours, clearing both sides.
-- cadence_lock: a chest strap reading step cadence: heart rate jumps onto what the speed implies
-  for cadence and then follows the speed step by step. Flagged only (see REPAIRED).
+- spike: a few samples far above the level their neighbours hold, clearing both sides.
+- cadence_lock: a chest strap reading step cadence: heart rate sits on what the speed implies
+  for cadence and follows the speed step by step. Flagged only (see REPAIRED).
 - offset: a constant shift of a whole or part of a workout, found against what speed and grade
   imply (assets/artifact_offsets.py) and repaired by shifting back.
 """
@@ -24,7 +26,7 @@ from assets.artifact_offsets import offsets
 from schemas.workouts import ARTIFACT_KINDS
 
 RUN_CADENCE_AT_8_KMH, RUN_CADENCE_PER_KMH, RUN_CADENCE_RANGE = 150.0, 3.0, (150.0, 185.0)
-# Cadence-lock precision is 0.72-0.80 on the bench (two seeds): flagged, not yet masked.
+# Cadence-lock precision is 0.78-0.85 on the bench (two seeds): flagged, not yet masked.
 REPAIRED = ("out_of_range", "dropout", "flatline", "spike")
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
 KINDS = tuple(ARTIFACT_KINDS)

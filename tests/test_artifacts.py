@@ -88,6 +88,17 @@ def test_heart_rate_jumping_onto_step_cadence_is_flagged_as_a_lock():
     assert found(hr) == [(0, "cadence_lock", 30, 60)]
 
 
+def test_a_lock_entered_without_a_jump_is_found_where_heart_rate_follows_the_speed():
+    """The heart beats near the cadence already, so no jump marks the lock: only heart rate
+    moving with the speed, step by step, does."""
+    speed = [10.0 + ((3 * i) % 5 - 2) * 0.4 for i in range(120)]
+    hr = smooth(120, base=156)
+    hr[40:80] = [float(round(156 + 3 * (v - 10))) for v in speed[40:80]]
+    locks = detect(steps(hr, speed=speed)).filter(pl.col("kind") == "cadence_lock")
+    assert locks.height == 1
+    assert abs(locks["start"][0] - 40) <= 7 and abs(locks["end"][0] - 80) <= 7
+
+
 def test_an_offset_step_is_found_with_its_size_and_shifted_back():
     hr = smooth(200)
     hr[80:140] = [v + 20 for v in hr[80:140]]
