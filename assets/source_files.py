@@ -96,21 +96,22 @@ def _by_key(configured: list[SourceFile], dropped: list[SourceFile]) -> list[Sou
     return list({f.key: f for f in [*configured, *dropped]}.values())
 
 
+def _fitrec_paths(root: Path) -> list[Path]:
+    """A configured file, or every .json/.json.gz in a configured folder (dot names skipped)."""
+    if root.is_file():
+        return [root]
+    if not root.is_dir():
+        return []
+    found = (p for p in root.iterdir() if p.name.endswith(FITREC_SUFFIXES))
+    return sorted(p for p in found if not p.name.startswith("."))
+
+
 def fitrec_files(lake: Lake, fitrec: FitrecSource, simulate: bool) -> list[SourceFile]:
     """The configured FitRec file (or every .json/.json.gz in a configured folder), else the
     simulated sample (written first when `simulate`), then the FitRec files in the inbox."""
     name = FITREC_FILES.name
     if fitrec.path:
-        root = Path(fitrec.path)
-        paths = (
-            sorted(
-                p for p in root.iterdir() if p.name.endswith(FITREC_SUFFIXES) and p.name[0] != "."
-            )
-            if root.is_dir()
-            else [root]
-            if root.is_file()
-            else []
-        )
+        paths = _fitrec_paths(Path(fitrec.path))
         configured = [SourceFile(name, fitrec_key(p), p.resolve()) for p in paths]
     else:
         sample = lake.path(SIMULATED_FITREC)
@@ -149,13 +150,22 @@ def apple_exports(lake: Lake, apple: AppleHealthSource, simulate: bool) -> list[
     return _by_key(configured, dropped)
 
 
+def source_files(
+    lake: Lake, fitrec: FitrecSource, apple: AppleHealthSource, simulate: bool
+) -> list[SourceFile]:
+    """Every FitRec file and Apple export of the partitioned ingestion."""
+    return [*fitrec_files(lake, fitrec, simulate), *apple_exports(lake, apple, simulate)]
+
+
 def partition_file(
     discover: Callable[[bool], list[SourceFile]], key: str, where: str
 ) -> SourceFile:
     """The file of partition `key`, or a failure saying where it was looked for.
     `discover(simulate)` lists the files; the sample is written only when the key is nowhere."""
     files = discover(False)
-    for found in [*files, *(discover(True) if key not in {f.key for f in files} else [])]:
+    if key not in {f.key for f in files}:
+        files = discover(True)
+    for found in files:
         if found.key == key:
             return found
     known = ", ".join(sorted(f.key for f in files)) or "none"

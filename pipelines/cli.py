@@ -124,13 +124,12 @@ def report_run(result) -> None:
 def register_sources(defs, instance) -> list:
     """Write the simulated samples where a source is not configured, then add a partition for
     every FitRec file and Apple export found; returns the files."""
-    from assets.source_files import apple_exports, fitrec_files, register_partitions
+    from assets.source_files import register_partitions, source_files
 
-    lake, resources = defs.resources["lake"], defs.resources
-    files = [
-        *fitrec_files(lake, resources["fitrec"], simulate=True),
-        *apple_exports(lake, resources["apple_health"], simulate=True),
-    ]
+    resources = defs.resources
+    files = source_files(
+        resources["lake"], resources["fitrec"], resources["apple_health"], simulate=True
+    )
     for name, keys in register_partitions(instance, files).items():
         if keys:
             typer.echo(f"new {name} partitions: {', '.join(keys)}")

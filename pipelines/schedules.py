@@ -14,7 +14,7 @@ import os
 
 import dagster as dg
 
-from assets.source_files import SourceFile
+from assets.source_files import SourceFile, source_files
 from pipelines.jobs import (
     apple_health_ingestion_job,
     data_quality_audit_job,
@@ -23,7 +23,7 @@ from pipelines.jobs import (
     retraining_passes,
 )
 from pipelines.resources import AppleHealthSource, FitrecSource, Lake
-from pipelines.sensors import PARTITIONED, source_files
+from pipelines.sensors import PARTITIONED
 
 DEFAULT_RETRAIN_CRON = "0 3 * * 1"  # Mondays 03:00
 DEFAULT_AUDIT_CRON = "0 6 * * *"  # daily 06:00
@@ -65,7 +65,7 @@ def build_reingestion_schedule(job, cron: str, timezone: str) -> dg.ScheduleDefi
         apple_health: AppleHealthSource,
     ) -> list[dg.RunRequest]:
         tick = context.scheduled_execution_time.isoformat()
-        files = source_files(lake, fitrec, apple_health)
+        files = source_files(lake, fitrec, apple_health, simulate=False)
         return reingestion_requests(files, job.name, tick)
 
     return _reingestion
@@ -93,8 +93,9 @@ def build_retraining_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition
         job=retraining_job,
         cron_schedule=cron,
         execution_timezone=timezone,
-        description="Rebuild everything from ingestion to the production gate: the whole graph "
-        "for the user_disjoint partition, then the temporal models and what depends on them.",
+        description="After the per-file re-ingestion, rebuild everything to the production gate: "
+        "all of it for the user_disjoint partition, then the temporal models and what depends on "
+        "them.",
     )
     def _retraining(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
         tick = context.scheduled_execution_time.isoformat()

@@ -18,13 +18,7 @@ import dagster as dg
 
 from assets.inbox import INBOX, Drop, inbox_drops
 from assets.lineage import latest_materialization
-from assets.source_files import (
-    APPLE_EXPORTS,
-    FITREC_FILES,
-    SourceFile,
-    apple_exports,
-    fitrec_files,
-)
+from assets.source_files import APPLE_EXPORTS, FITREC_FILES, SourceFile, source_files
 from pipelines.jobs import (
     activity_files_ingestion_job,
     apple_health_ingestion_job,
@@ -37,14 +31,6 @@ PARTITIONED = {
     FITREC_FILES.name: (fitrec_ingestion_job, "fitrec_source"),
     APPLE_EXPORTS.name: (apple_health_ingestion_job, "apple_health_source"),
 }
-
-
-def source_files(lake: Lake, fitrec: FitrecSource, apple_health: AppleHealthSource):
-    """Every partitioned source file present now (the sample is never generated here)."""
-    return [
-        *fitrec_files(lake, fitrec, simulate=False),
-        *apple_exports(lake, apple_health, simulate=False),
-    ]
 
 
 def ingested_signature(instance: dg.DagsterInstance, file: SourceFile) -> str | None:
@@ -89,7 +75,7 @@ def source_files_sensor(
     run keys make the same promise on the daemon's side."""
     requested = json.loads(context.cursor) if context.cursor else {}
     cursor, runs, new_keys = {}, [], {name: [] for name in PARTITIONED}
-    for file in source_files(lake, fitrec, apple_health):
+    for file in source_files(lake, fitrec, apple_health, simulate=False):
         version = file.signature
         if version is None:
             continue
