@@ -95,6 +95,8 @@ def test_bad_records_are_quarantined_with_line_and_reason(tmp_path):
         hr("2021-07-10 08:00:00", "70"),
         hr("2021-07-10 08:00:00 +0200", "71").replace(OWNER, "Anna&nbsp;s"),
         hr("2021-07-10 08:01:00 +0200", "72").replace(OWNER, "Anna&#8217;s"),
+        hr("2021-07-10 08:02:00 +0200", "73").replace(' value="73"', ""),
+        hr("2021-07-10 08:03:00 +0200", "74").replace(' unit="count/min"', ""),
     )
     export_pass = ingest(write_export(tmp_path / "anna", xml))
     quarantine = export_pass.quarantine
@@ -102,6 +104,8 @@ def test_bad_records_are_quarantined_with_line_and_reason(tmp_path):
         (12, "value 'abc' is not a number"),
         (13, "startDate/endDate missing or not 'YYYY-MM-DD HH:MM:SS +HHMM'"),
         (14, "undefined entity reference in an attribute"),
+        (16, "value missing"),
+        (17, "unit missing, expected 'count/min'"),
     ]
     assert quarantine["excerpt"][0].startswith('<Record type="HKQuantityTypeIdentifierHeartRate"')
     assert quarantine["file"][0].endswith("apple_health_export/export.xml")
