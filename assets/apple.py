@@ -64,7 +64,7 @@ def apple_health_source(
         {
             "source_path": dg.MetadataValue.path(str(found.path)),
             "simulated": found.simulated,
-            "signature": found.signature,
+            "signature": source["signature"].item(),
         }
     )
     return source

@@ -55,7 +55,7 @@ def fitrec_source(
             "lines": source["lines"].item(),
             "bytes": stat.st_size,
             "simulated": found.simulated,
-            "signature": found.signature,
+            "signature": source["signature"].item(),
         }
     )
     return source
