@@ -27,7 +27,7 @@ from pipelines.training_launcher import TrainingLauncher
 class SweepConfig(dg.Config):
     """The grid; each family keeps its own model arguments (FAMILIES in assets/training.py)."""
 
-    families: list[str] = pydantic.Field(default_factory=lambda: ["lstm", "gru"])
+    families: list[str] = pydantic.Field(default_factory=lambda: ["lstm"])
     learning_rates: list[float] = pydantic.Field(default_factory=lambda: [1e-3, 3e-3])
     batch_sizes: list[int] = pydantic.Field(default_factory=lambda: [64])
     sequence_lengths: list[int] = pydantic.Field(default_factory=lambda: [500])
