@@ -73,6 +73,7 @@ class TrainingConfig(dg.Config):
     patience: int = 5
     seed: int = 0
     compile: bool = False
+    precision: str = "bf16"
     device: str = "auto"
 
 

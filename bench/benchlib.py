@@ -59,3 +59,14 @@ def simulated_bronze(work: Path, lines: int, seed: int, per_user: int = 50) -> P
     raw.unlink()
     print(f"ingested to bronze in {time.perf_counter() - start:.0f} s")
     return bronze
+
+
+def simulated_silver(work: Path, lines: int, seed: int):
+    """Simulate `lines` FitRec workouts, ingest and gate them: the clean runs as a DataFrame."""
+    import polars as pl
+
+    from assets.quality_pass import GatePass
+    from assets.unify import fitrec_unified
+
+    bronze = simulated_bronze(work, lines, seed)
+    return GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))}).clean.collect()

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import peak_rss_mb, run_child, simulated_bronze
+from benchlib import peak_rss_mb, run_child, simulated_silver
 
 TARGET_SECONDS, TARGET_RSS_MB = 120.0, 8000.0
 SIMULATED_LINES = 50_000
@@ -49,11 +49,7 @@ def silver(work: Path, workouts: int, seed: int) -> Path:
     """Simulate, ingest and gate FitRec lines, then repeat the clean runs up to `workouts`."""
     import polars as pl
 
-    from assets.quality_pass import GatePass
-    from assets.unify import fitrec_unified
-
-    bronze = simulated_bronze(work, SIMULATED_LINES, seed)
-    clean = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))}).clean.collect()
+    clean = simulated_silver(work, SIMULATED_LINES, seed)
     copies = -(-workouts // clean.height)
     repeated = pl.concat(
         clean.with_columns(pl.col("workout_id") + f"-{copy}", pl.col("user_id") + f"-{copy}")

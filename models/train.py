@@ -43,6 +43,7 @@ class TrainConfig:
     patience: int = 5  # epochs without a better validation MAE before stopping
     seed: int = 0
     compile: bool = False  # torch.compile on CUDA
+    precision: str = "bf16"  # autocast on CUDA; "fp32": float32 throughout (CPU: always)
     device: str = "auto"
 
     def __post_init__(self):
@@ -50,6 +51,8 @@ class TrainConfig:
             raise ValueError(f"loss must be one of {LOSSES}, not {self.loss!r}")
         if self.schedule not in ("cosine", "plateau"):
             raise ValueError(f"schedule must be cosine or plateau, not {self.schedule!r}")
+        if self.precision not in ("bf16", "fp32"):
+            raise ValueError(f"precision must be bf16 or fp32, not {self.precision!r}")
 
 
 def masked_loss(prediction, target, mask, kind: str = "mse") -> torch.Tensor:
@@ -222,6 +225,7 @@ def train(
     for name, parameter in model.named_parameters():
         parameter.requires_grad_(not config.trainable or name.startswith(tuple(config.trainable)))
     step_model = torch.compile(model) if config.compile and cuda else model
+    bf16 = cuda and config.precision == "bf16"
     optimizer = torch.optim.AdamW(
         [p for p in model.parameters() if p.requires_grad],
         lr=config.learning_rate,
@@ -237,7 +241,7 @@ def train(
         scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
 
     def autocast():
-        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=cuda)
+        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16)
 
     provenance = {
         "feature_names": meta["feature_names"],

@@ -35,6 +35,14 @@ def test_masked_loss_ignores_masked_steps_exactly():
     assert huber == pytest.approx((9.5 + 3.5) / 4)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"), [("loss", "l1"), ("schedule", "step"), ("precision", "fp16")]
+)
+def test_an_unknown_training_option_is_refused_by_name(field: str, value: str):
+    with pytest.raises(ValueError, match=f"{field} must be"):
+        TrainConfig(**{field: value})
+
+
 def test_training_lowers_validation_error_and_keeps_the_best_checkpoint(tmp_path: Path):
     folder = tensor_set(tmp_path / "tensors")
     epochs = []
