@@ -66,7 +66,7 @@ def _misaligned() -> pl.Expr:
         pl.col(s).list.eval(pl.element().is_finite().all()).list.first().fill_null(True)
         for s in SERIES[1:]
     )
-    increasing = pl.col("timestamp").list.eval(pl.element().diff().min() > 0).list.first()
+    increasing = pl.col("timestamp").list.diff().list.min() > 0
     return (
         pl.when(unequal)
         .then(pl.lit("series lengths differ"))

@@ -20,6 +20,7 @@ from schemas.workouts import SOURCES, ArtifactFlags, CleanWorkouts, RejectedWork
 
 GROUP = "quality"
 TABLE = {"polars", "parquet"}
+CLEAN_ROW_GROUP = 1024  # workouts of ~500-step series per row group: bounded reader memory
 MAX_REJECTED_SHARE = 0.5  # of runs (workouts past the sport gate) removed by gates 2-7
 
 _hints = typing.get_type_hints(GateConfig)
@@ -78,7 +79,7 @@ def runs_rejected_share(funnel: pl.DataFrame) -> pl.DataFrame:
     outs={
         "workouts_clean": dg.AssetOut(
             description="Silver: every source's workouts that passed the seven gates.",
-            metadata={ROW_GROUP_METADATA_KEY: 1024},
+            metadata={ROW_GROUP_METADATA_KEY: CLEAN_ROW_GROUP},
             kinds=TABLE,
         ),
         "workouts_rejected": dg.AssetOut(

@@ -20,14 +20,16 @@ TARGET_PER_S, TARGET_RSS_MB = 5000.0, 4000.0
 def child_gate(bronze: str, out_dir: str) -> dict:
     import polars as pl
 
+    from assets.quality import CLEAN_ROW_GROUP
     from assets.quality_pass import GatePass
     from assets.unify import fitrec_unified
+    from pipelines.io_manager import write_frame
 
     out = Path(out_dir)
     start = time.perf_counter()
     gates = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
-    gates.clean.sink_parquet(out / "workouts_clean.parquet", row_group_size=1024)
-    gates.rejected.write_parquet(out / "workouts_rejected.parquet")
+    write_frame(gates.clean, str(out / "workouts_clean.parquet"), CLEAN_ROW_GROUP)
+    write_frame(gates.rejected, str(out / "workouts_rejected.parquet"))
     seconds = time.perf_counter() - start
     funnel = gates.funnel
     return {

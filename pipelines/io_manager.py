@@ -32,12 +32,17 @@ def is_local(path: UPath) -> bool:
     return path.protocol in ("", "file", "local")
 
 
-def write_parquet(context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, target: str):
+def write_frame(obj: pl.DataFrame | pl.LazyFrame, target: str, row_group: int | None = None):
+    """How every table lands in the lake: zstd level 1 (list columns of floats compress little
+    more at higher levels, for several times the CPU); a LazyFrame streams."""
     if isinstance(obj, pl.LazyFrame):
-        row_group = (context.definition_metadata or {}).get(ROW_GROUP_METADATA_KEY)
         obj.sink_parquet(target, compression="zstd", compression_level=1, row_group_size=row_group)
     else:
         obj.write_parquet(target, compression="zstd", compression_level=1)
+
+
+def write_parquet(context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, target: str):
+    write_frame(obj, target, (context.definition_metadata or {}).get(ROW_GROUP_METADATA_KEY))
 
 
 def written_metadata(target: str) -> dict:
