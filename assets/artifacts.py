@@ -67,30 +67,37 @@ class ArtifactConfig:
 def _segments(
     steps: pl.DataFrame, flag: pl.Expr, kind: str, min_steps: int, max_steps: int | None = None
 ) -> pl.DataFrame:
-    """Runs of consecutive flagged steps within each workout, as segments [start, end).
+    """Runs of consecutive flagged steps within each workout, as segments [start, end), with
+    their mean heart rate and duration.
 
-    Only flagged steps are kept; in a run, step index minus position among the flagged steps is
-    constant (and differs between runs of a workout), which numbers the runs without a pass over
-    every step."""
-    flagged = steps.filter(flag.fill_null(False)).select("row", "i", "timestamp", "heart_rate")
-    runs = (
-        flagged.with_columns(run=pl.col("i") - pl.int_range(pl.len()))
-        .group_by("row", "run")
-        .agg(
-            start=pl.col("i").min(),
-            end=pl.col("i").max() + 1,
-            magnitude=pl.col("heart_rate").mean(),
-            seconds=pl.col("timestamp").max() - pl.col("timestamp").min(),
+    Only flagged steps are kept, in (row, i) order: a run opens where the flagged step before is
+    not the step just before, and closes where the next one opens. Means come from a running sum
+    read at both ends (every flag compares the heart rate, so flagged steps have one): no
+    group_by over the runs."""
+    i, row = pl.col("i"), pl.col("row")
+    flagged = (
+        steps.filter(flag.fill_null(False))
+        .select(
+            "row",
+            "i",
+            "timestamp",
+            hr=pl.col("heart_rate").cast(pl.Float64),
+            opens=((i != i.shift(1) + 1) | (row != row.shift(1))).fill_null(True),
         )
-        .filter((pl.col("end") - pl.col("start")).is_between(min_steps, max_steps or 1 << 30))
+        .with_columns(total=pl.col("hr").cum_sum())
     )
-    return runs.select(
+    last = flagged.filter(pl.col("opens").shift(-1, fill_value=True))
+    end = last["i"] + 1
+    runs = flagged.filter("opens").select(
         "row",
         kind=pl.lit(kind),
-        start="start",
-        end="end",
-        magnitude=pl.col("magnitude"),
-        seconds="seconds",
+        start="i",
+        end=end,
+        magnitude=(last["total"] - pl.col("total") + pl.col("hr")) / (end - pl.col("i")),
+        seconds=last["timestamp"] - pl.col("timestamp"),
+    )
+    return runs.filter(
+        (pl.col("end") - pl.col("start")).is_between(min_steps, max_steps or 1 << 30)
     ).cast(dict(SEGMENTS) | {"seconds": pl.Int64})
 
 
