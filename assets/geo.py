@@ -9,7 +9,8 @@ SPEED_WINDOW_STEPS = 5
 def haversine_m(lat: str, lon: str) -> pl.Expr:
     """Great-circle distance from the previous point of the frame (null for the first)."""
     phi, lam = pl.col(lat).radians(), pl.col(lon).radians()
-    a = ((phi - phi.shift()) / 2).sin() ** 2 + phi.cos() * phi.shift().cos() * (
+    cos_phi = phi.cos()  # once: the previous point's is its shift
+    a = ((phi - phi.shift()) / 2).sin() ** 2 + cos_phi * cos_phi.shift() * (
         (lam - lam.shift()) / 2
     ).sin() ** 2
     return 2 * EARTH_RADIUS_M * a.sqrt().arcsin()
