@@ -1,10 +1,13 @@
 """One streaming pass of every source's workouts through the gates, batch by batch, so memory
-stays bounded by the batch: clean rows stream out, rejected rows and counts are kept aside."""
+stays bounded by a few batches: clean rows stream out, rejected rows and counts are kept aside.
+Batches are gated on worker threads (polars releases the GIL; batches are independent), their
+results taken back in order."""
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
 
@@ -15,6 +18,7 @@ from schemas.tables import polars_schema
 from schemas.workouts import CleanWorkouts
 
 BATCH_ROWS = 2048
+GATE_WORKERS = 2  # batches in flight beside the one being read
 
 
 def funnel_table(entered: dict[str, int], rejected: pl.DataFrame) -> pl.DataFrame:
@@ -64,13 +68,22 @@ class GatePass:
     def _clean(self) -> Iterator[pl.DataFrame]:
         self._rejected, self._flags = [], []
         self.entered = Counter(dict.fromkeys(self.sources, 0))
-        for name, workouts in self.sources.items():
-            for batch in workouts.collect_batches(chunk_size=self.batch_rows):
-                self.entered[name] += batch.height
-                clean, rejected, flags = gate_batch(batch, self.config)
-                self._rejected.append(rejected)
-                self._flags.append(flags)
-                yield clean
+        pending: deque[Future] = deque()
+        with ThreadPoolExecutor(GATE_WORKERS) as pool:
+            for name, workouts in self.sources.items():
+                for batch in workouts.collect_batches(chunk_size=self.batch_rows):
+                    self.entered[name] += batch.height
+                    pending.append(pool.submit(gate_batch, batch, self.config))
+                    if len(pending) > GATE_WORKERS:
+                        yield self._collect(pending.popleft())
+            while pending:
+                yield self._collect(pending.popleft())
+
+    def _collect(self, done: Future) -> pl.DataFrame:
+        clean, rejected, flags = done.result()
+        self._rejected.append(rejected)
+        self._flags.append(flags)
+        return clean
 
     @property
     def rejected(self) -> pl.DataFrame:
