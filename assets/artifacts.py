@@ -53,7 +53,7 @@ class ArtifactConfig:
     spike_bpm: float = 15.0
     spike_max_steps: int = 3
     lock_tolerance_bpm: float = 10.0  # |heart rate - cadence implied by speed|
-    lock_min_steps: int = 15
+    lock_min_steps: int = 18
     lock_jump_bpm: float = 12.0  # a strap locks on (or lets go) from one sample to the next
     lock_spread_bpm: float = 2.0  # sd of heart rate around the cadence fitted over the run
     lock_window: int = 15  # steps around each step over which a lock must follow the speed
@@ -181,9 +181,10 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     """Runs where heart rate sits on the step cadence the speed implies (running cadence rises
     from about 150 to 185 steps/min with speed, 3 per km/h), and follows the speed step by step:
     heart rate minus the cadence fitted over the run barely moves, where a heart's own noise and
-    lag would. A run counts when it is entered or left by a jump no heart does, or when, around
-    each of its steps, following the speed removes most of the heart rate's variation (this
-    trims the run to the locked span when the heart beat near the cadence already)."""
+    lag would. Candidates are runs near the cadence entered or left by a jump no heart does, and
+    runs where, around each step, following the speed removes most of the heart rate's variation
+    (the locked span alone when the heart beat near the cadence already); a jumped run that
+    tracks the cadence wins over the spans inside it."""
     speed = pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed"))
     cadence = (RUN_CADENCE_AT_8_KMH + RUN_CADENCE_PER_KMH * (speed - 8)).clip(*RUN_CADENCE_RANGE)
     near = (pl.col("heart_rate") - cadence).abs() <= c.lock_tolerance_bpm
@@ -202,9 +203,18 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     }
     follows = near & (sd["off"] <= c.lock_follow_share * sd["hr"])
     following = _segments(steps, follows, "cadence_lock", c.lock_min_steps)
-    candidates = pl.concat(
-        [f.select("row", "start", "end") for f in (jumped, _outside(following, jumped))]
-    )
+    candidates = pl.concat([f.select("row", "start", "end") for f in (jumped, following)])
+    locked = _tracking(steps, candidates, speed, c)
+    # a jumped run that also holds the heart's own beats fails; the locked span inside it stays
+    jumped_locks = locked.join(jumped.select("row", "start", "end"), on=["row", "start", "end"])
+    return pl.concat([jumped_locks, _outside(locked, jumped_locks)])
+
+
+def _tracking(
+    steps: pl.DataFrame, candidates: pl.DataFrame, speed: pl.Expr, c: ArtifactConfig
+) -> pl.DataFrame:
+    """The candidate runs whose heart rate sits within lock_spread_bpm of a cadence line that
+    follows the speed (3 per km/h) at the run's own level."""
     inside = _positions(_placed(candidates, steps), "row", "start", "end")
     speeds = steps.select(speed.cast(pl.Float64)).to_series()
     tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * pl.col("speed")
@@ -213,7 +223,7 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
         inside.with_columns(
             heart_rate=steps["heart_rate"].gather(inside["at"]), speed=speeds.gather(inside["at"])
         )
-        .with_columns(level=tracked.median().over("row", "start"))
+        .with_columns(level=tracked.median().over("row", "start", "end"))
         .group_by("row", "start", "end")
         .agg(spread=(pl.col("heart_rate") - fitted).std(), magnitude=pl.col("heart_rate").mean())
         .filter(pl.col("spread") <= c.lock_spread_bpm)

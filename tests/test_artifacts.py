@@ -99,6 +99,17 @@ def test_a_lock_entered_without_a_jump_is_found_where_heart_rate_follows_the_spe
     assert abs(locks["start"][0] - 40) <= 7 and abs(locks["end"][0] - 80) <= 7
 
 
+def test_a_lock_left_without_a_jump_is_found_up_to_where_heart_rate_stops_following():
+    """Jumped onto, but let go where the heart beats near the cadence anyway: the run near the
+    cadence holds the heart's own beats too, and the span that follows the speed is the lock."""
+    speed = [10.0 + ((3 * i) % 5 - 2) * 0.4 for i in range(120)]
+    hr = smooth(40, base=135) + [float(round(156 + 3 * (v - 10))) for v in speed[40:80]]
+    hr += [158.0 + 2 * ((i % 7) - 3) for i in range(40)]  # within 10 bpm of the cadence
+    locks = detect(steps(hr, speed=speed)).filter(pl.col("kind") == "cadence_lock")
+    assert locks.height == 1
+    assert abs(locks["start"][0] - 40) <= 7 and abs(locks["end"][0] - 80) <= 7
+
+
 def test_an_offset_step_is_found_with_its_size_and_shifted_back():
     hr = smooth(200)
     hr[80:140] = [v + 20 for v in hr[80:140]]
