@@ -11,7 +11,7 @@ no window function per workout and no join on (row, i).
 - flatline: the same value for many steps (real heart rate, even rounded, keeps moving).
 - spike: a few samples far above the level their neighbours hold, clearing both sides.
 - cadence_lock: a chest strap reading step cadence: heart rate sits on what the speed implies
-  for cadence and follows the speed step by step. Flagged only (see REPAIRED).
+  for cadence and follows the speed step by step.
 - offset: a constant shift of a whole or part of a workout, found against what speed and grade
   imply (assets/artifact_offsets.py) and repaired by shifting back.
 """
@@ -26,8 +26,8 @@ from assets.artifact_offsets import offsets
 from schemas.workouts import ARTIFACT_KINDS
 
 RUN_CADENCE_AT_8_KMH, RUN_CADENCE_PER_KMH, RUN_CADENCE_RANGE = 150.0, 3.0, (150.0, 185.0)
-# Cadence-lock precision is 0.78-0.85 on the bench (two seeds): flagged, not yet masked.
-REPAIRED = ("out_of_range", "dropout", "flatline", "spike")
+# Repaired by masking (set to null, never invented); offsets are shifted back instead.
+REPAIRED = ("out_of_range", "dropout", "flatline", "spike", "cadence_lock")
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
 KINDS = tuple(ARTIFACT_KINDS)
 step_index = pl.col("i")

@@ -66,7 +66,7 @@ class ArtifactFlags(pa.DataFrameModel):
     start: pl.Int64 = pa.Field(ge=0)
     end: pl.Int64 = pa.Field(ge=1)
     magnitude: pl.Float64 = pa.Field(nullable=True)
-    action: pl.String = pa.Field(isin=["masked", "shifted", "flagged"])
+    action: pl.String = pa.Field(isin=["masked", "shifted"])
 
     class Config:
         strict = True
