@@ -112,6 +112,7 @@ def _features(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
             "i",
             "hr",
             "B",
+            "dt",
             "innovation",
             lagged=pl.col("average") - pl.col("at_start") * (-since_start).exp(),
         )
@@ -122,10 +123,13 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
     """Steps where an offset switches on or off: a one-step innovation the speed does not
     explain, and a level shift of the same sign between the next and the previous
     `offset_window` steps (means: the other artifacts are masked already); the sharpest within
-    a window. Both windows must lie inside the workout, so the centred maximum does too."""
+    a window. Both windows must lie inside the workout, so the centred maximum does too. Not
+    across a recording gap longer than the heart's time constant: heart rate settles anew there
+    (a stop, a restart), by more than the one-step model's level explains."""
     w, i = c.offset_window, step_index
     frame = frame.select(
         "i",
+        "dt",
         "innovation",
         jump=pl.col("innovation").abs(),
         level=(pl.col("hr") - pl.col("B") * pl.col("lagged")).rolling_mean(w, min_samples=w // 2),
@@ -142,6 +146,7 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
             & (shift.abs() >= c.offset_bpm)
             & (pl.col("innovation").sign() == shift.sign())
             & (jump >= pl.col("strongest"))
+            & (pl.col("dt") <= TAU_S)
         ).fill_null(False)
     ).to_series()
 

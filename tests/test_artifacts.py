@@ -119,6 +119,18 @@ def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
     assert detect(steps(hr, speed=speed)).height == 0
 
 
+def test_heart_rate_settling_higher_across_a_recording_gap_is_no_offset():
+    """The strap records nothing for a minute at step 100 (a stop, a restart): heart rate
+    comes back 25 bpm higher and stays there, which no sensor did."""
+    hr = smooth(200, base=115)
+    hr[100:] = [v + 25 for v in hr[100:]]
+    frame = steps(hr).with_columns(
+        timestamp=pl.col("timestamp") + pl.when(pl.col("i") >= 100).then(52).otherwise(0),
+        dt=pl.when(pl.col("i") == 100).then(60).otherwise("dt"),
+    )
+    assert detect(frame).height == 0
+
+
 def test_a_whole_workout_offset_stands_out_against_the_users_other_workouts():
     frame = steps(smooth(), smooth(base=142), smooth(base=139), smooth(base=165))
     users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
