@@ -60,7 +60,7 @@ class ArtifactConfig:
     lock_follow_share: float = 0.6  # of heart rate's sd left once 3 bpm per km/h is taken off
     offset_window: int = 30  # steps each side of an edge over which the level shift must hold
     offset_bpm: float = 10.5  # smallest edge, and smallest gap of a piece to the baseline
-    offset_whole_bpm: float = 19.0  # a whole workout against the user's others (day-to-day ~5)
+    offset_whole_bpm: float = 18.0  # a whole workout against the user's others (day-to-day ~5)
     offset_min_workouts: int = 3  # of the user in the batch, for a reference level
 
 

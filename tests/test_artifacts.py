@@ -138,6 +138,15 @@ def test_a_whole_workout_offset_stands_out_against_the_users_other_workouts():
     assert found == [(3, "offset", 0, 100)]
 
 
+def test_a_long_workout_drifting_up_is_no_offset_against_the_users_shorter_ones():
+    """Heart rate creeps up with the work done (cardiac drift), the same in every workout of
+    the user: the long one ends 48 bpm higher without any sensor fault."""
+    short, long = ([v + 0.08 * i for i, v in enumerate(smooth(n))] for n in (100, 600))
+    frame = steps(short, short, short, long)
+    users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
+    assert detect(frame, users=users).height == 0
+
+
 def test_repair_masks_the_flagged_steps_only():
     hr = smooth()
     hr[40] += 40
