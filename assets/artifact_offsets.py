@@ -32,6 +32,7 @@ import polars as pl
 
 TAU_S = 30.0  # heart-rate time constant (rise 20-45 s in the literature)
 GRADE_COST = 4.5  # ACSM: 0.9 v grade against 0.2 v on the flat
+CADENCE_PER_KMH = 3.0  # running cadence rises ~3 steps/min per km/h (assets/artifacts.py)
 WORKOUT_PAUSE_S = 10**7  # between workouts on the frame's clock: no average carries over
 
 step_index = pl.col("i")
@@ -146,6 +147,7 @@ def _features(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         "dt",
         "lagged",
         "effort",
+        "speed",
         B=B,
         innovation=pl.col("y") - pl.col("gain") * (A + B * pl.col("cost")),
     ), fit.select("row", "B", "b", "d")
@@ -155,32 +157,39 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
     """Steps where an offset switches on or off: a one-step innovation the speed does not
     explain, and a level shift of the same sign between the next and the previous
     `offset_window` steps (means: the other artifacts are masked already); the sharpest within
-    a window. Both windows must lie inside the workout, so the centred maximum does too. Not
-    across a recording gap longer than the heart's time constant: heart rate settles anew there
-    (a stop, a restart), by more than the one-step model's level explains."""
-    w, i = c.offset_window, step_index
-    frame = frame.select(
-        "i",
-        "dt",
-        "innovation",
-        jump=pl.col("innovation").abs(),
-        level=(pl.col("hr") - pl.col("B") * pl.col("lagged")).rolling_mean(w, min_samples=w // 2),
-    )
-    after = pl.when(i.shift(-w + 1) == i + w - 1).then(pl.col("level").shift(-w + 1))
-    frame = frame.with_columns(
-        shift=after - pl.when(i >= w).then(pl.col("level").shift(1)),
-        strongest=pl.col("jump").rolling_max(2 * w + 1, center=True, min_samples=1),
-    )
-    jump, shift = pl.col("jump"), pl.col("shift")
-    return frame.select(
-        (
-            (jump >= c.offset_bpm)
-            & (shift.abs() >= c.offset_bpm)
-            & (pl.col("innovation").sign() == shift.sign())
-            & (jump >= pl.col("strongest"))
+    `offset_window` steps either way. Both windows must lie inside the workout. Not across a
+    recording gap longer than the heart's time constant: heart rate settles anew there (a stop,
+    a restart), by more than the one-step model's level explains.
+
+    Only a step whose innovation reaches `offset_bpm` can be an edge or outdo one, so the tests
+    run on those few, reading the whole frame's window means by position."""
+    w, n = c.offset_window, frame.height
+    level = (pl.col("hr") - pl.col("B") * pl.col("lagged")).rolling_mean(w, min_samples=w // 2)
+    means, index = frame.select(level).to_series(), frame["i"]
+
+    def at(k: int, series: pl.Series) -> pl.Expr:
+        return pl.lit(series).gather((pl.col("g") + k).clip(0, n - 1))
+
+    i, jump = pl.col("i"), pl.col("innovation").abs()
+    after = pl.when(at(w - 1, index) == i + w - 1).then(at(w - 1, means))
+    shift = after - pl.when(i >= w).then(at(-1, means))
+    behind = jump.rolling_max_by("g", window_size=f"{w + 1}i")
+    ahead = jump.rolling_max_by(n - pl.col("g"), window_size=f"{w + 1}i")
+    edges = (
+        frame.select("i", "dt", "innovation")
+        .with_row_index("g")
+        .filter(jump >= c.offset_bpm)
+        .with_columns(shift=shift, behind=behind)
+        .reverse()
+        .with_columns(ahead=ahead)
+        .filter(
+            (pl.col("shift").abs() >= c.offset_bpm)
+            & (pl.col("innovation").sign() == pl.col("shift").sign())
+            & (jump >= pl.max_horizontal("behind", "ahead"))
             & (pl.col("dt") <= TAU_S)
-        ).fill_null(False)
-    ).to_series()
+        )
+    )
+    return pl.repeat(False, n, eager=True).scatter(edges["g"], True)
 
 
 def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
@@ -211,7 +220,12 @@ def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     )
     found = (
         frame.select(
-            "row", "i", piece=(first_step | _edges(frame, c)).cum_sum().set_sorted(), level=level
+            "row",
+            "i",
+            "hr",
+            piece=(first_step | _edges(frame, c)).cum_sum().set_sorted(),
+            level=level,
+            off_cadence=pl.col("hr") - CADENCE_PER_KMH * pl.col("speed"),
         )
         .group_by("piece", maintain_order=True)
         .agg(
@@ -220,6 +234,9 @@ def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
             end=pl.col("i").last() + 1,
             level=pl.col("level").median(),
             steps=pl.col("level").count(),
+            # a strap reading step cadence follows the speed step by step, which a heart's own
+            # lag and noise never do: such a piece is a cadence lock, not an offset
+            locked=pl.col("off_cadence").std() < c.lock_follow_share * pl.col("hr").std(),
         )
         .filter(pl.col("steps") > 0)
         .join(slope.select("row", "user_id"), on="row")
@@ -246,6 +263,6 @@ def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     threshold = pl.when(pl.col("pieces") > 1).then(c.offset_bpm).otherwise(c.offset_whole_bpm)
     return (
         found.with_columns(magnitude=off.round(0))  # heart rate is recorded in whole bpm
-        .filter(pl.col("magnitude").abs() >= threshold)
+        .filter((pl.col("magnitude").abs() >= threshold) & ~pl.col("locked").fill_null(False))
         .select("row", "start", "end", "magnitude")
     )

@@ -108,6 +108,15 @@ def test_an_offset_step_is_found_with_its_size_and_shifted_back():
     assert repair(frame, detect(frame))["heart_rate"].to_list() == smooth(200)
 
 
+def test_a_jump_onto_heart_rate_that_follows_the_speed_step_by_step_is_no_offset():
+    """A strap reading step cadence 12 above what the speed implies (a cadence lock too far off
+    for its own detector): the level jumps, but heart rate then follows the speed step by step."""
+    speed = [13.0 + ((3 * i) % 5 - 2) * 0.4 for i in range(200)]
+    hr = smooth(200)
+    hr[80:140] = [float(round(150 + 3 * (v - 8) + 12)) for v in speed[80:140]]
+    assert detect(steps(hr, speed=speed)).height == 0
+
+
 def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
     """From 9 to 13 km/h at step 100: heart rate climbs 28 bpm with a 30 s time constant."""
     speed = [9.0] * 100 + [13.0] * 100
