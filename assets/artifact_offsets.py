@@ -33,6 +33,9 @@ import polars as pl
 TAU_S = 30.0  # heart-rate time constant (rise 20-45 s in the literature)
 GRADE_COST = 4.5  # ACSM: 0.9 v grade against 0.2 v on the flat
 CADENCE_PER_KMH = 3.0  # running cadence rises ~3 steps/min per km/h (assets/artifacts.py)
+# of offset_bpm the level shift around an edge must reach: the window means also move with
+# heart rate's own wander (several bpm), and a piece cut where no offset starts keeps its level
+SHIFT_SHARE = 0.5
 WORKOUT_PAUSE_S = 10**7  # between workouts on the frame's clock: no average carries over
 
 step_index = pl.col("i")
@@ -155,7 +158,7 @@ def _features(steps: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _edges(frame: pl.DataFrame, c) -> pl.Series:
     """Steps where an offset switches on or off: a one-step innovation the speed does not
-    explain, and a level shift of the same sign between the next and the previous
+    explain, and a level shift of the same sign (SHIFT_SHARE) between the next and the previous
     `offset_window` steps (means: the other artifacts are masked already); the sharpest within
     `offset_window` steps either way. Both windows must lie inside the workout. Not across a
     recording gap longer than the heart's time constant: heart rate settles anew there (a stop,
@@ -183,7 +186,7 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
         .reverse()
         .with_columns(ahead=ahead)
         .filter(
-            (pl.col("shift").abs() >= c.offset_bpm)
+            (pl.col("shift").abs() >= SHIFT_SHARE * c.offset_bpm)
             & (pl.col("innovation").sign() == pl.col("shift").sign())
             & (jump >= pl.max_horizontal("behind", "ahead"))
             & (pl.col("dt") <= TAU_S)

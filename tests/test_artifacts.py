@@ -117,6 +117,16 @@ def test_a_jump_onto_heart_rate_that_follows_the_speed_step_by_step_is_no_offset
     assert detect(steps(hr, speed=speed)).height == 0
 
 
+def test_an_offset_ending_where_heart_rate_starts_to_climb_ends_there():
+    """The strap reads 14 high from step 80 to 140, then right, while heart rate climbs 16 bpm
+    over the next 60 steps: the level shift across the second edge is small, the jump is not."""
+    hr = smooth(200, base=120)
+    hr[80:140] = [v + 14 for v in hr[80:140]]
+    hr[140:] = [v + round(16 * k / 60) for k, v in enumerate(hr[140:])]
+    found = detect(steps(hr)).select("kind", "start", "end", "magnitude").rows()
+    assert found == [("offset", 80, 140, 14.0)]
+
+
 def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
     """From 9 to 13 km/h at step 100: heart rate climbs 28 bpm with a 30 s time constant."""
     speed = [9.0] * 100 + [13.0] * 100
