@@ -195,6 +195,11 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
     return pl.repeat(False, n, eager=True).scatter(edges["g"], True)
 
 
+def _end(name: str, k: int) -> pl.Expr:
+    """`name` of its workout's first (k = 0) or last (k = -1) piece, on every piece."""
+    return pl.col(name).sort_by("start").get(k).over("row")
+
+
 def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     """Offset segments (row, start, end, magnitude: bpm to subtract) in a long frame of steps
     (in (row, i) order) whose other artifacts are masked (null), `users` mapping each row to its
@@ -256,11 +261,22 @@ def offsets(steps: pl.DataFrame, users: pl.DataFrame | None, c) -> pl.DataFrame:
     found = found.join(peers, on="user_id", how="left").with_columns(
         pieces=pl.len().over("row"), distance=(pl.col("level") - pl.col("reference")).abs()
     )
+
+    # an offset is one stretch: where the first and last pieces agree, around pieces that do
+    # not, the ends hold the workout's own level (the longer one), whatever the day did to it
+    ends_agree = (pl.col("pieces") >= 3) & (
+        (_end("level", 0) - _end("level", -1)).abs() < c.offset_bpm
+    )
     baseline = (
-        pl.when(pl.col("reference").is_null())
-        .then(pl.col("level").sort_by("steps").last())
-        .otherwise(pl.col("level").sort_by("distance").first())
-        .over("row")
+        pl.when(ends_agree)
+        .then(
+            pl.when(_end("steps", 0) >= _end("steps", -1))
+            .then(_end("level", 0))
+            .otherwise(_end("level", -1))
+        )
+        .when(pl.col("reference").is_null())
+        .then(pl.col("level").sort_by("steps").last().over("row"))
+        .otherwise(pl.col("level").sort_by("distance").first().over("row"))
     )
     off = pl.col("level") - pl.when(pl.col("pieces") > 1).then(baseline).otherwise("reference")
     threshold = pl.when(pl.col("pieces") > 1).then(c.offset_bpm).otherwise(c.offset_whole_bpm)

@@ -166,6 +166,17 @@ def test_a_long_workout_drifting_up_is_no_offset_against_the_users_shorter_ones(
     assert detect(frame, users=users).height == 0
 
 
+def test_an_offset_on_a_low_day_is_told_by_the_workouts_ends_not_by_the_users_level():
+    """A day 12 bpm below the user's others, and the strap reads 20 high from step 100 to 250:
+    the offset lands nearer the user's level than the rest, but both ends agree without it."""
+    hr = smooth(300, base=108)
+    hr[100:250] = [v + 20 for v in hr[100:250]]
+    frame = steps(smooth(base=120), smooth(base=121), smooth(base=119), hr)
+    users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
+    found = detect(frame, users=users).select("row", "kind", "start", "end", "magnitude").rows()
+    assert found == [(3, "offset", 100, 250, 20.0)]
+
+
 def test_repair_masks_the_flagged_steps_only():
     hr = smooth()
     hr[40] += 40
