@@ -58,9 +58,9 @@ class ArtifactConfig:
     lock_spread_bpm: float = 2.0  # sd of heart rate around the cadence fitted over the run
     lock_window: int = 15  # steps around each step over which a lock must follow the speed
     lock_follow_share: float = 0.6  # of heart rate's sd left once 3 bpm per km/h is taken off
-    offset_window: int = 20  # steps each side of an edge over which the level shift must hold
-    offset_bpm: float = 11.0  # smallest edge, and smallest gap of a piece to the baseline
-    offset_whole_bpm: float = 19.0  # a whole workout against the user's others (day-to-day ~5)
+    offset_window: int = 40  # steps each side of an edge over which the level shift must hold
+    offset_bpm: float = 9.5  # smallest edge, and smallest gap of a piece to the baseline
+    offset_whole_bpm: float = 18.0  # a whole workout against the user's others (day-to-day ~5)
     offset_min_workouts: int = 3  # of the user in the batch, for a reference level
 
 

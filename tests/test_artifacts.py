@@ -119,6 +119,25 @@ def test_an_offset_step_is_found_with_its_size_and_shifted_back():
     assert repair(frame, detect(frame))["heart_rate"].to_list() == smooth(200)
 
 
+def test_a_jump_onto_heart_rate_that_follows_the_speed_step_by_step_is_no_offset():
+    """A strap reading step cadence 12 above what the speed implies (a cadence lock too far off
+    for its own detector): the level jumps, but heart rate then follows the speed step by step."""
+    speed = [13.0 + ((3 * i) % 5 - 2) * 0.4 for i in range(200)]
+    hr = smooth(200)
+    hr[80:140] = [float(round(150 + 3 * (v - 8) + 12)) for v in speed[80:140]]
+    assert detect(steps(hr, speed=speed)).height == 0
+
+
+def test_an_offset_ending_where_heart_rate_starts_to_climb_ends_there():
+    """The strap reads 14 high from step 80 to 140, then right, while heart rate climbs 16 bpm
+    over the next 60 steps: the level shift across the second edge is small, the jump is not."""
+    hr = smooth(200, base=120)
+    hr[80:140] = [v + 14 for v in hr[80:140]]
+    hr[140:] = [v + round(16 * k / 60) for k, v in enumerate(hr[140:])]
+    found = detect(steps(hr)).select("kind", "start", "end", "magnitude").rows()
+    assert found == [("offset", 80, 140, 14.0)]
+
+
 def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
     """From 9 to 13 km/h at step 100: heart rate climbs 28 bpm with a 30 s time constant."""
     speed = [9.0] * 100 + [13.0] * 100
@@ -130,11 +149,43 @@ def test_heart_rate_rising_with_a_faster_pace_is_no_offset():
     assert detect(steps(hr, speed=speed)).height == 0
 
 
+def test_heart_rate_settling_higher_across_a_recording_gap_is_no_offset():
+    """The strap records nothing for a minute at step 100 (a stop, a restart): heart rate
+    comes back 25 bpm higher and stays there, which no sensor did."""
+    hr = smooth(200, base=115)
+    hr[100:] = [v + 25 for v in hr[100:]]
+    frame = steps(hr).with_columns(
+        timestamp=pl.col("timestamp") + pl.when(pl.col("i") >= 100).then(52).otherwise(0),
+        dt=pl.when(pl.col("i") == 100).then(60).otherwise("dt"),
+    )
+    assert detect(frame).height == 0
+
+
 def test_a_whole_workout_offset_stands_out_against_the_users_other_workouts():
     frame = steps(smooth(), smooth(base=142), smooth(base=139), smooth(base=165))
     users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
     found = detect(frame, users=users).select("row", "kind", "start", "end").rows()
     assert found == [(3, "offset", 0, 100)]
+
+
+def test_a_long_workout_drifting_up_is_no_offset_against_the_users_shorter_ones():
+    """Heart rate creeps up with the work done (cardiac drift), the same in every workout of
+    the user: the long one ends 48 bpm higher without any sensor fault."""
+    short, long = ([v + 0.08 * i for i, v in enumerate(smooth(n))] for n in (100, 600))
+    frame = steps(short, short, short, long)
+    users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
+    assert detect(frame, users=users).height == 0
+
+
+def test_an_offset_on_a_low_day_is_told_by_the_workouts_ends_not_by_the_users_level():
+    """A day 12 bpm below the user's others, and the strap reads 20 high from step 100 to 250:
+    the offset lands nearer the user's level than the rest, but both ends agree without it."""
+    hr = smooth(300, base=108)
+    hr[100:250] = [v + 20 for v in hr[100:250]]
+    frame = steps(smooth(base=120), smooth(base=121), smooth(base=119), hr)
+    users = pl.DataFrame({"row": [0, 1, 2, 3], "user_id": ["u"] * 4}).cast({"row": pl.UInt32})
+    found = detect(frame, users=users).select("row", "kind", "start", "end", "magnitude").rows()
+    assert found == [(3, "offset", 100, 250, 20.0)]
 
 
 def test_repair_masks_the_flagged_steps_only():
