@@ -171,7 +171,7 @@ def _edges(frame: pl.DataFrame, c) -> pl.Series:
     means, index = frame.select(level).to_series(), frame["i"]
 
     def at(k: int, series: pl.Series) -> pl.Expr:
-        return pl.lit(series).gather((pl.col("g") + k).clip(0, n - 1))
+        return pl.lit(series).gather((pl.col("g").cast(pl.Int64) + k).clip(0, n - 1))
 
     i, jump = pl.col("i"), pl.col("innovation").abs()
     after = pl.when(at(w - 1, index) == i + w - 1).then(at(w - 1, means))
