@@ -6,9 +6,8 @@ The research code re-parsed the whole export once per workout; here every byte i
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -33,13 +32,12 @@ from assets.apple_xml import (
     tail_bytes,
     whole_lines,
 )
-from assets.streaming import streamed
+from assets.streaming import streamed, threaded_map
 from schemas.apple import AppleHrSamples, AppleQuarantine, AppleUsers, AppleWorkouts
 from schemas.tables import polars_schema
 
 MAX_ELEMENT_BYTES = 256 * 1024 * 1024
 EXCERPT_CHARS = 200
-EXTRACT_WORKERS = 2
 
 
 def complete_elements(
@@ -123,24 +121,23 @@ class ApplePass:
         """Blocks are cut and classified in order here; the extraction from each block runs on a
         worker thread (polars releases the GIL), results taken back in file order."""
         name, counts, blocks = export.xml_name(), Counter(), []
-        with export.open_xml() as stream, ThreadPoolExecutor(EXTRACT_WORKERS) as pool:
+        with export.open_xml() as stream:
             prologue, head = split_prologue(stream, name)
             counts["bytes_read"] = prologue.bytes
             parts = complete_elements(stream, head, prologue.lines + 1, name, self.chunk_bytes)
-            pending: deque[Future] = deque()
-            for classified, size, last in parts:
-                counts["bytes_read"] += size
-                pending.append(pool.submit(extract, classified, export.user_id, last))
-                if len(pending) > EXTRACT_WORKERS:
-                    yield self._collect(export, pending.popleft(), counts, blocks)
-            while pending:
-                yield self._collect(export, pending.popleft(), counts, blocks)
+
+            def tasks() -> Iterator[tuple[pl.DataFrame, str, bool]]:
+                for classified, size, last in parts:
+                    counts["bytes_read"] += size
+                    yield classified, export.user_id, last
+
+            for found in threaded_map(extract, tasks()):
+                yield self._collect(export, found, counts, blocks)
         self._finish(export, pl.concat(blocks), prologue.dtd, counts)
 
     def _collect(
-        self, export: AppleExport, done: Future, counts: Counter, blocks: list[pl.DataFrame]
+        self, export: AppleExport, found: Extracted, counts: Counter, blocks: list[pl.DataFrame]
     ) -> pl.DataFrame:
-        found = done.result()
         if found.rejected.height:
             self._reject(export, found.rejected)
         blocks.append(found.blocks)

@@ -5,20 +5,18 @@ results taken back in order."""
 
 from __future__ import annotations
 
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 
 import polars as pl
 
 from assets.gates import GATES, GateConfig
 from assets.gating import FLAG_SCHEMA, REJECTED_SCHEMA, gate_batch
-from assets.streaming import streamed
+from assets.streaming import streamed, threaded_map
 from schemas.tables import polars_schema
 from schemas.workouts import CleanWorkouts
 
 BATCH_ROWS = 2048
-GATE_WORKERS = 2  # batches in flight beside the one being read
 
 
 def funnel_table(entered: dict[str, int], rejected: pl.DataFrame) -> pl.DataFrame:
@@ -65,25 +63,19 @@ class GatePass:
         self.entered: Counter = Counter()
         self.clean = streamed(self._clean, polars_schema(CleanWorkouts), "quality gates")
 
+    def _batches(self) -> Iterator[tuple[pl.DataFrame, GateConfig]]:
+        for name, workouts in self.sources.items():
+            for batch in workouts.collect_batches(chunk_size=self.batch_rows):
+                self.entered[name] += batch.height
+                yield batch, self.config
+
     def _clean(self) -> Iterator[pl.DataFrame]:
         self._rejected, self._flags = [], []
         self.entered = Counter(dict.fromkeys(self.sources, 0))
-        pending: deque[Future] = deque()
-        with ThreadPoolExecutor(GATE_WORKERS) as pool:
-            for name, workouts in self.sources.items():
-                for batch in workouts.collect_batches(chunk_size=self.batch_rows):
-                    self.entered[name] += batch.height
-                    pending.append(pool.submit(gate_batch, batch, self.config))
-                    if len(pending) > GATE_WORKERS:
-                        yield self._collect(pending.popleft())
-            while pending:
-                yield self._collect(pending.popleft())
-
-    def _collect(self, done: Future) -> pl.DataFrame:
-        clean, rejected, flags = done.result()
-        self._rejected.append(rejected)
-        self._flags.append(flags)
-        return clean
+        for clean, rejected, flags in threaded_map(gate_batch, self._batches()):
+            self._rejected.append(rejected)
+            self._flags.append(flags)
+            yield clean
 
     @property
     def rejected(self) -> pl.DataFrame:
