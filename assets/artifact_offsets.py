@@ -32,7 +32,7 @@ import polars as pl
 
 TAU_S = 30.0  # heart-rate time constant (rise 20-45 s in the literature)
 GRADE_COST = 4.5  # ACSM: 0.9 v grade against 0.2 v on the flat
-CADENCE_PER_KMH = 3.0  # running cadence rises ~3 steps/min per km/h (assets/artifacts.py)
+CADENCE_PER_KMH = 3.0  # running cadence rises ~3 steps/min per km/h (cadence locks use it too)
 # of offset_bpm the level shift around an edge must reach: the window means also move with
 # heart rate's own wander (several bpm), and a piece cut where no offset starts keeps its level
 SHIFT_SHARE = 0.5

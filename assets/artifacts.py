@@ -22,10 +22,10 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from assets.artifact_offsets import offsets
+from assets.artifact_offsets import CADENCE_PER_KMH, offsets
 from schemas.workouts import ARTIFACT_KINDS
 
-RUN_CADENCE_AT_8_KMH, RUN_CADENCE_PER_KMH, RUN_CADENCE_RANGE = 150.0, 3.0, (150.0, 185.0)
+RUN_CADENCE_AT_8_KMH, RUN_CADENCE_RANGE = 150.0, (150.0, 185.0)
 # Repaired by masking (set to null, never invented); offsets are shifted back instead.
 REPAIRED = ("out_of_range", "dropout", "flatline", "spike", "cadence_lock")
 SPIKE_EDGE_SHARE = 0.7  # of spike_bpm a spike must clear both neighbouring samples by
@@ -186,7 +186,7 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
     (the locked span alone when the heart beat near the cadence already); a jumped run that
     tracks the cadence wins over the spans inside it."""
     speed = pl.coalesce(pl.col("step_m") / pl.col("dt") * 3.6, pl.col("speed"))
-    cadence = (RUN_CADENCE_AT_8_KMH + RUN_CADENCE_PER_KMH * (speed - 8)).clip(*RUN_CADENCE_RANGE)
+    cadence = (RUN_CADENCE_AT_8_KMH + CADENCE_PER_KMH * (speed - 8)).clip(*RUN_CADENCE_RANGE)
     near = (pl.col("heart_rate") - cadence).abs() <= c.lock_tolerance_bpm
     runs = _edges(_segments(steps, near, "cadence_lock", c.lock_min_steps), steps)
     jump = pl.max_horizontal(
@@ -198,7 +198,7 @@ def _cadence_locks(steps: pl.DataFrame, c: ArtifactConfig) -> pl.DataFrame:
         name: x.rolling_std(w, center=True, min_samples=w // 2)
         for name, x in (
             ("hr", pl.col("heart_rate")),
-            ("off", pl.col("heart_rate") - RUN_CADENCE_PER_KMH * speed),
+            ("off", pl.col("heart_rate") - CADENCE_PER_KMH * speed),
         )
     }
     follows = near & (sd["off"] <= c.lock_follow_share * sd["hr"])
@@ -217,8 +217,8 @@ def _tracking(
     follows the speed (3 per km/h) at the run's own level."""
     inside = _positions(_placed(candidates, steps), "row", "start", "end")
     speeds = steps.select(speed.cast(pl.Float64)).to_series()
-    tracked = pl.col("heart_rate") - RUN_CADENCE_PER_KMH * pl.col("speed")
-    fitted = (pl.col("level") + RUN_CADENCE_PER_KMH * pl.col("speed")).clip(*RUN_CADENCE_RANGE)
+    tracked = pl.col("heart_rate") - CADENCE_PER_KMH * pl.col("speed")
+    fitted = (pl.col("level") + CADENCE_PER_KMH * pl.col("speed")).clip(*RUN_CADENCE_RANGE)
     return (
         inside.with_columns(
             heart_rate=steps["heart_rate"].gather(inside["at"]), speed=speeds.gather(inside["at"])
