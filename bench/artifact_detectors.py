@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 import polars as pl
+from benchlib import fitrec_gates
 
 from assets.artifact_scores import scores
 
@@ -22,10 +23,7 @@ TARGETS = {"offset": 0.9, "spike": 0.9, "flatline": 0.9, "cadence_lock": 0.8}
 def detected(bronze: Path) -> tuple[pl.DataFrame, pl.Series]:
     """Flags from the gating pass (detection runs on workouts past gate 4), and the ids of the
     workouts that reached detection."""
-    from assets.quality_pass import GatePass
-    from assets.unify import fitrec_unified
-
-    gates = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
+    gates = fitrec_gates(bronze)
     reached = gates.clean.select("workout_id").collect()["workout_id"]
     late = gates.rejected.filter(pl.col("gate_number") >= 5)["workout_id"]
     return gates.flags, pl.concat([reached, late])

@@ -61,12 +61,16 @@ def simulated_bronze(work: Path, lines: int, seed: int, per_user: int = 50) -> P
     return bronze
 
 
-def simulated_silver(work: Path, lines: int, seed: int):
-    """Simulate `lines` FitRec workouts, ingest and gate them: the clean runs as a DataFrame."""
+def fitrec_gates(bronze: Path | str):
+    """The gating pass over a FitRec bronze table, as the quality assets build it."""
     import polars as pl
 
     from assets.quality_pass import GatePass
     from assets.unify import fitrec_unified
 
-    bronze = simulated_bronze(work, lines, seed)
-    return GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))}).clean.collect()
+    return GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
+
+
+def simulated_silver(work: Path, lines: int, seed: int):
+    """Simulate `lines` FitRec workouts, ingest and gate them: the clean runs as a DataFrame."""
+    return fitrec_gates(simulated_bronze(work, lines, seed)).clean.collect()

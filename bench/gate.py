@@ -12,22 +12,18 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchlib import peak_rss_mb, run_child, simulated_bronze
+from benchlib import fitrec_gates, peak_rss_mb, run_child, simulated_bronze
 
 TARGET_PER_S, TARGET_RSS_MB = 5000.0, 4000.0
 
 
 def child_gate(bronze: str, out_dir: str) -> dict:
-    import polars as pl
-
     from assets.quality import CLEAN_ROW_GROUP
-    from assets.quality_pass import GatePass
-    from assets.unify import fitrec_unified
     from pipelines.io_manager import write_frame
 
     out = Path(out_dir)
     start = time.perf_counter()
-    gates = GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
+    gates = fitrec_gates(bronze)
     write_frame(gates.clean, str(out / "workouts_clean.parquet"), CLEAN_ROW_GROUP)
     write_frame(gates.rejected, str(out / "workouts_rejected.parquet"))
     seconds = time.perf_counter() - start
