@@ -47,30 +47,37 @@ def complete_prefix(classified: pl.DataFrame) -> int:
     return int(starts[-1]) if len(starts) else classified.height
 
 
+def _motion_context() -> pl.Expr:
+    """A motion MetadataEntry line's value, or null when the line is not as Apple writes it."""
+    parts = pl.col("line").str.split('"')
+    value = parts.list.get(3, null_on_oob=True).cast(pl.Int8, strict=False)
+    return pl.when(parts.list.get(2, null_on_oob=True) == " value=").then(value)
+
+
+MOTION_CONTEXT = _motion_context()
+
+
 def heart_rate_lines(classified: pl.DataFrame) -> pl.DataFrame:
     """Top-level heart-rate Records (exact type, never HRV or resting HR) with their motion context.
 
     Returns line_number, line and motion_context (the child MetadataEntry's value, or null).
     """
-    top_record = (pl.col("tag") == "Record") & pl.col("top_start")
-    records = classified.filter(
-        top_record & pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
+    lines = classified.lazy()
+    records = lines.filter(
+        (pl.col("tag") == "Record")
+        & pl.col("top_start")
+        & pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
     )
-    motion = classified.filter(
+    motion = lines.filter(
         (pl.col("tag") == "MetadataEntry")
         & (pl.col("depth_before") == 1)
         & (pl.col("top_tag") == "Record")
         & pl.col("line").str.contains(MOTION_KEY, literal=True)
-    ).select("top_no", parts=pl.col("line").str.split('"'))
-    value = pl.col("parts").list.get(3, null_on_oob=True)
-    motion = motion.select(
-        "top_no",
-        motion_context=pl.when(pl.col("parts").list.get(2, null_on_oob=True) == " value=").then(
-            value.cast(pl.Int8, strict=False)
-        ),
-    )
-    return records.join(motion, on="top_no", how="left", maintain_order="left").select(
-        "line_number", "line", "motion_context"
+    ).select("top_no", motion_context=MOTION_CONTEXT)
+    return (
+        records.join(motion, on="top_no", how="left", maintain_order="left")
+        .select("line_number", "line", "motion_context")
+        .collect()
     )
 
 

@@ -82,7 +82,9 @@ class Extracted:
 def extract(classified: pl.DataFrame, user_id: str, last: bool) -> Extracted:
     lines = heart_rate_lines(classified)
     samples, bad = heart_rate_rows(attribute_columns(lines), user_id)
-    rejected = bad.join(lines.select("line_number", _excerpt(pl.col("line"))), "line_number")
+    rejected = bad.join(lines.select("line_number", "line"), "line_number").select(
+        "line_number", "reason", _excerpt(pl.col("line"))
+    )
     if last and not classified["closes_root"].any():
         rejected = pl.concat([rejected, _truncated(classified)])
     return Extracted(samples, rejected, element_blocks(classified), record_counts(classified))

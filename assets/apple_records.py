@@ -39,31 +39,36 @@ APPLE_DATE_BYTES = len("2019-06-01 07:12:58 +0200")
 HR_UNIT = "count/min"
 
 
-def attribute_columns(lines: pl.DataFrame) -> pl.DataFrame:
-    """line_number, motion_context and the KEPT attributes (raw text) of each Record line."""
-    split = lines.with_columns(parts=pl.col("line").str.split('"'))
+def _in_apple_order() -> pl.Expr:
     parts = pl.col("parts")
     in_order = parts.list.len() == 2 * len(RECORD_ATTRIBUTES) + 1
     for i, name in enumerate(RECORD_ATTRIBUTES):
         in_order &= parts.list.get(2 * i, null_on_oob=True).str.ends_with(f" {name}=")
-    split = split.with_columns(in_order=in_order)
-    fast = split.filter("in_order").select(
-        "line_number",
-        "motion_context",
-        *(
-            parts.list.get(2 * RECORD_ATTRIBUTES.index(name) + 1).alias(column)
-            for name, column in KEPT.items()
-        ),
+    return in_order
+
+
+# Built once: a pass calls attribute_columns per block, and building expressions holds the GIL.
+IN_APPLE_ORDER = _in_apple_order()
+BY_POSITION = [
+    pl.col("parts").list.get(2 * RECORD_ATTRIBUTES.index(name) + 1).alias(column)
+    for name, column in KEPT.items()
+]
+BY_NAME = [
+    pl.col("line").str.extract(rf'\s{name}="([^"]*)"').alias(column)
+    for name, column in KEPT.items()
+]
+
+
+def attribute_columns(lines: pl.DataFrame) -> pl.DataFrame:
+    """line_number, motion_context and the KEPT attributes (raw text) of each Record line."""
+    split = lines.with_columns(parts=pl.col("line").str.split('"')).with_columns(
+        in_order=IN_APPLE_ORDER
     )
-    slow = split.filter(~pl.col("in_order")).select(
-        "line_number",
-        "motion_context",
-        *(
-            pl.col("line").str.extract(rf'\s{name}="([^"]*)"').alias(column)
-            for name, column in KEPT.items()
-        ),
-    )
-    return pl.concat([fast, slow]).sort("line_number") if slow.height else fast
+    if split["in_order"].all():
+        return split.select("line_number", "motion_context", *BY_POSITION)
+    fast = split.filter("in_order").select("line_number", "motion_context", *BY_POSITION)
+    slow = split.filter(~pl.col("in_order")).select("line_number", "motion_context", *BY_NAME)
+    return pl.concat([fast, slow]).sort("line_number")
 
 
 def unescape(column: str) -> pl.Expr:
@@ -120,27 +125,32 @@ def _text_fixes(distinct: pl.Series) -> pl.DataFrame:
     )
 
 
-def clean_text(values: pl.Series) -> tuple[pl.Series, pl.Series]:
-    """(unescaped values, what is wrong with each or null), worked out once per distinct value:
-    source and device strings repeat on every record, so this costs a few lookups, not a scan."""
-    fixes = _text_fixes(values.unique().drop_nulls())
+def clean_texts(attributes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFrame:
+    """`columns` unescaped, and `text_problem`: what is wrong with the first faulty one, or null.
+    Worked out once per distinct value of all the columns together: source and device strings
+    repeat on every record, so this costs a few lookups, not a scan."""
+    distinct = pl.concat([attributes[column].unique() for column in columns])
+    fixes = _text_fixes(distinct.unique().drop_nulls())
     changed = fixes.filter(pl.col("text") != pl.col("raw"))
-    text = values.replace(changed["raw"], changed["text"]) if changed.height else values
     wrong = fixes.filter(pl.col("problem").is_not_null())
-    problem = (
-        values.replace_strict(wrong["raw"], wrong["problem"], default=None)
-        if wrong.height
-        else pl.repeat(None, len(values), dtype=pl.String, eager=True)
+    texts = (
+        [pl.col(c).replace(changed["raw"], changed["text"]) for c in columns]
+        if changed.height
+        else []
     )
-    return text, problem.rename(f"{values.name}_problem")
+    problem = (
+        pl.coalesce(
+            pl.col(c).replace_strict(wrong["raw"], wrong["problem"], default=None) for c in columns
+        )
+        if wrong.height
+        else pl.lit(None, pl.String)
+    )
+    return attributes.with_columns(*texts, text_problem=problem)
 
 
 def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Typed heart-rate samples, and (line_number, reason) for records that fail."""
-    texts = ("source_name", "source_version", "device")
-    attributes = attributes.with_columns(
-        *(series for column in texts for series in clean_text(attributes[column]))
-    )
+    attributes = clean_texts(attributes, ("source_name", "source_version", "device"))
     start, _ = apple_time("start_raw")
     same_end = attributes.select((pl.col("end_raw") == pl.col("start_raw")).all()).item()
     end = start if same_end else apple_time("end_raw")[0]
@@ -148,7 +158,7 @@ def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFram
     typed = attributes.lazy().with_columns(
         start=start, end=end, value=pl.col("value_raw").cast(pl.Float64, strict=False)
     )
-    reason = pl.coalesce(*(pl.col(f"{c}_problem") for c in texts)).fill_null(
+    reason = pl.col("text_problem").fill_null(
         pl.when(pl.col("unit").is_null())
         .then(pl.lit(f"unit missing, expected '{HR_UNIT}'"))
         .when(pl.col("unit") != HR_UNIT)
