@@ -74,8 +74,8 @@ def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFram
         pl.col("id", "userId").cast(pl.Int64, strict=False)
     )
     shaped = fields.select(_in_shape()).to_series()
-    if chunk.startswith(codecs.BOM_UTF8):  # the reader drops it, Python's parser refuses it
-        shaped = shaped.scatter(0, False)
+    if misread := _misread_lines(chunk):
+        shaped = shaped.scatter(misread, False)
     rejected = np.flatnonzero(~shaped.to_numpy()).tolist()
     if rejected:
         fields, first_line = fields.filter(shaped), shaped.arg_true().to_numpy() + first_line
@@ -107,6 +107,19 @@ def _fields() -> list[pl.Expr]:
         ),
         piece[-1].is_not_null().alias("extra_piece"),
     ]
+
+
+def _misread_lines(chunk: bytes) -> list[int]:
+    """Lines the reader shows otherwise than Python's parser sees them: the first one if it
+    starts with a byte-order mark (dropped), any ending in `[` (an empty last piece reads as a
+    missing one). Both are rare, so a byte search is all they cost."""
+    found = [0] if chunk.startswith(codecs.BOM_UTF8) else []
+    for token in (b"[\n", b"[\r\n"):
+        position = chunk.find(token)
+        while position != -1:
+            found.append(chunk.count(b"\n", 0, position))
+            position = chunk.find(token, position + 1)
+    return found
 
 
 def _wide(dtype: pl.DataType) -> pl.DataType:
