@@ -67,15 +67,13 @@ def read_pieces(chunk: bytes) -> pl.DataFrame:
 
 def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFrame, list[int]]:
     """Bronze rows of the lines in exact shape, and the (0-based) indices of all other lines."""
-    pieces, line_count = read_pieces(chunk), chunk.count(b"\n")
-    if pieces.height != line_count:  # not expected: leave every line to the slow path
-        pieces = pieces.clear(line_count)
+    pieces, ends = read_pieces(chunk), line_ends(chunk)
+    if pieces.height != len(ends):  # not expected: leave every line to the slow path
+        pieces = pieces.clear(len(ends))
     fields = pieces.select(*_fields()).with_columns(
         pl.col("id", "userId").cast(pl.Int64, strict=False)
     )
-    shaped = fields.select(_in_shape()).to_series()
-    if misread := _misread_lines(chunk):
-        shaped = shaped.scatter(misread, False)
+    shaped = fields.select(_in_shape()).to_series() & ~pl.Series(_misread(chunk, ends))
     rejected = np.flatnonzero(~shaped.to_numpy()).tolist()
     if rejected:
         fields, first_line = fields.filter(shaped), shaped.arg_true().to_numpy() + first_line
@@ -109,16 +107,24 @@ def _fields() -> list[pl.Expr]:
     ]
 
 
-def _misread_lines(chunk: bytes) -> list[int]:
-    """Lines the reader shows otherwise than Python's parser sees them: the first one if it
-    starts with a byte-order mark (dropped), any ending in `[` (an empty last piece reads as a
-    missing one). Both are rare, so a byte search is all they cost."""
-    found = [0] if chunk.startswith(codecs.BOM_UTF8) else []
-    for token in (b"[\n", b"[\r\n"):
-        position = chunk.find(token)
-        while position != -1:
-            found.append(chunk.count(b"\n", 0, position))
-            position = chunk.find(token, position + 1)
+def line_ends(chunk: bytes) -> np.ndarray:
+    """Positions of the chunk's newlines. Workout lines are ~36 kB: a memchr per line is 5x
+    cheaper than a numpy pass over the chunk."""
+    found, position = [], chunk.find(b"\n")
+    while position != -1:
+        found.append(position)
+        position = chunk.find(b"\n", position + 1)
+    return np.array(found, dtype=np.int64)
+
+
+def _misread(chunk: bytes, ends: np.ndarray) -> np.ndarray:
+    """Lines the reader shows otherwise than Python's parser sees them: any ending in `[` (an
+    empty last piece reads as a missing one), the first if it starts with a byte-order mark
+    (dropped). Checked on the bytes next to the newlines: a chunk-wide search costs 20x more."""
+    view = np.frombuffer(chunk, np.uint8)
+    last, before = (view[np.maximum(ends - back, 0)] for back in (1, 2))
+    found = (last == ord("[")) | ((last == ord("\r")) & (before == ord("[")))
+    found[:1] |= chunk.startswith(codecs.BOM_UTF8)
     return found
 
 
