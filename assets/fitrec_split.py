@@ -33,8 +33,9 @@ ARRAYS = {
 }
 # One piece more than a line with speed has: a line with an extra `[` fills it.
 PIECES = {f"piece{i}": pl.String for i in range(len(ARRAYS) + 2)}
-# No quote, backslash or control character (repr escapes those) nor U+FFFD (invalid UTF-8).
-TEXT = r"'([^'\"\\\p{Cc}\x{FFFD}]*)'"
+# No quote, backslash or control character (repr escapes those), no U+FFFD (invalid UTF-8), no
+# `[` (it would shift the pieces: `'url': 'x[1]...` on a line without speed reads as speed [1]).
+TEXT = r"'([^'\"\\\p{Cc}\x{FFFD}\[]*)'"
 POSITIVE = r"([1-9][0-9]*)"
 SKELETON = (
     r"^\{'longitude': \[\], 'altitude': \[\], 'latitude': \[\], "

@@ -80,6 +80,8 @@ def test_rows_equal_the_slow_path_bit_for_bit():
         repr({key: value for key, value in record().items() if key != "gender"}),
         repr(record(url="https://example.com/runner's")),  # repr switches to double quotes
         repr(record(url="https://example.com/[1]")),  # a `[` that is no array
+        repr(record(url="https://example.com/[1]", speed=None)),  # ... nor speed
+        repr(record(sport="[", speed=None)),
         repr(record(sport="a\\b")),
         repr(record(id=0)),
         repr(record(userId=2**63)),  # not an int64
@@ -126,7 +128,8 @@ def test_crlf_lines_stay_on_the_fast_path():
     assert rejected == [] and workouts["workout_id"].to_list() == [1, 2]
 
 
-finite = st.one_of(st.floats(allow_nan=False, allow_infinity=False), st.integers(-(2**53), 2**53))
+# Bounded so that no array's sum overflows (an overflow only costs a slow parse).
+finite = st.one_of(st.floats(-1e300, 1e300), st.integers(-(2**53), 2**53))
 series = st.lists(finite, min_size=1, max_size=5)
 # Mostly text the fast path takes, sometimes with quotes or backslashes (left to the slow path).
 text = st.one_of(
