@@ -62,6 +62,7 @@ def read_pieces(chunk: bytes) -> pl.DataFrame:
         encoding="utf8-lossy",
         truncate_ragged_lines=True,
         missing_columns="insert",
+        extra_columns="ignore",
         raise_if_empty=False,
     )
 
@@ -84,7 +85,8 @@ def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFram
 
 def _fields() -> list[pl.Expr]:
     """The skeleton's groups (`SCALARS`), each array cast (`ARRAYS`, floats as float64) with a
-    flag for odd integers (`<name>_odd`), and whether a line has an extra `[`."""
+    flag for odd integers (`<name>_odd`), and whether a line has a piece the skeleton does not
+    show (`stray_piece`: an eighth one, or one without `]`, such as `...}[1, 2`)."""
     piece = [pl.col(name) for name in PIECES]
     after = dict(zip(ARRAYS, piece[1:], strict=False))  # each array's piece
     close = {name: text.str.find("]", literal=True) for name, text in after.items()}
@@ -104,7 +106,10 @@ def _fields() -> list[pl.Expr]:
             (text.str.contains(ODD_FIRST) | text.str.contains(ODD_LATER)).alias(f"{name}_odd")
             for name, text in texts.items()
         ),
-        piece[-1].is_not_null().alias("extra_piece"),
+        pl.any_horizontal(
+            piece[-1].is_not_null(),
+            *(after[name].is_not_null() & at.is_null() for name, at in close.items()),
+        ).alias("stray_piece"),
     ]
 
 
@@ -138,7 +143,7 @@ def _in_shape() -> pl.Expr:
     """True where the skeleton matched, ids fit in int64, and every array is whole: no element
     that failed to cast, is not finite (an overflowing sum only costs a slow parse) or is an
     integer Python would refuse. `speed` is checked only when the skeleton has it."""
-    checks = [pl.col("sport", "id", "userId").is_not_null(), ~pl.col("extra_piece")]
+    checks = [pl.col("sport", "id", "userId").is_not_null(), ~pl.col("stray_piece")]
     for name, dtype in ARRAYS.items():
         values = pl.col(name)
         failed = values.list.eval(pl.element().null_count()).list.first() > 0

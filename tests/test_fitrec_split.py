@@ -92,6 +92,8 @@ def test_rows_equal_the_slow_path_bit_for_bit():
         repr(record()).replace(", 'id'", ",  'id'"),  # spacing repr never writes
         repr(record()) + " ",
         repr(record()) + "[",
+        repr(record(speed=None)) + "[1, 2",  # an unclosed piece where speed would be
+        repr(record(speed=None)) + "[1, 2}",
         repr(record())[:-40],  # truncated
         "",
     ],
@@ -100,6 +102,11 @@ def test_lines_not_exactly_in_shape_are_left_to_the_slow_path(line):
     workouts, rejected = split(record(id=1), line, record(id=3))
     assert rejected == [1]
     assert workouts["line_number"].to_list() == [1, 3]
+
+
+def test_a_first_line_with_many_brackets_does_not_stop_the_reader():
+    workouts, rejected = split("[[[[[[[[[[", record(id=2))
+    assert rejected == [0] and workouts["workout_id"].to_list() == [2]
 
 
 def test_byte_order_mark_and_invalid_utf8_are_left_to_the_slow_path():
