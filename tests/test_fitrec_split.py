@@ -128,6 +128,12 @@ def test_rejected_lines_are_parsed_by_the_slow_path_in_line_order():
     assert quarantine["line_number"].to_list() == [4]
 
 
+def test_a_repeated_key_keeps_its_last_value_as_in_python():
+    line = repr(record())[:-1] + ", 'speed': [1.0]}"  # the NDJSON reader used to keep the first
+    workouts, quarantine = parse_chunk((line + "\n").encode(), 1, "f")
+    assert quarantine.is_empty() and workouts["speed"].to_list() == [[1.0]]
+
+
 def test_crlf_lines_stay_on_the_fast_path():
     workouts, rejected = parse_split(
         (fitrec_line(1) + "\r\n" + fitrec_line(2) + "\r\n").encode(), 1, "f"
