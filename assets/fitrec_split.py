@@ -49,11 +49,12 @@ ODD_INTEGER = r"(?:[+-]?0[0-9]|-0(?:,|$))"
 ODD_FIRST, ODD_LATER = "^" + ODD_INTEGER, " " + ODD_INTEGER
 
 
-def read_pieces(chunk: bytes) -> pl.DataFrame:
+def read_pieces(chunk: bytes, line_count: int) -> pl.DataFrame:
     """One row per newline-terminated line, its `[`-separated pieces as columns (missing: null).
 
-    The CSV reader drops a byte-order mark at the chunk's start and one `\\r` before a newline."""
-    return pl.read_csv(
+    The CSV reader drops a byte-order mark at the chunk's start and one `\\r` before a newline.
+    Should it ever see another number of lines, all pieces are null: every line goes slow."""
+    pieces = pl.read_csv(
         io.BytesIO(chunk),
         has_header=False,
         separator="[",
@@ -65,15 +66,16 @@ def read_pieces(chunk: bytes) -> pl.DataFrame:
         extra_columns="ignore",
         raise_if_empty=False,
     )
+    return pieces if pieces.height == line_count else pieces.clear(line_count)
 
 
 def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFrame, list[int]]:
     """Bronze rows of the lines in exact shape, and the (0-based) indices of all other lines."""
-    pieces, ends = read_pieces(chunk), line_ends(chunk)
-    if pieces.height != len(ends):  # not expected: leave every line to the slow path
-        pieces = pieces.clear(len(ends))
-    fields = pieces.select(*_fields()).with_columns(
-        pl.col("id", "userId").cast(pl.Int64, strict=False)
+    ends = line_ends(chunk)
+    fields = (
+        read_pieces(chunk, len(ends))
+        .select(*_fields())
+        .with_columns(pl.col("id", "userId").cast(pl.Int64, strict=False))
     )
     shaped = fields.select(_in_shape()).to_series() & ~pl.Series(_misread(chunk, ends))
     rejected = np.flatnonzero(~shaped.to_numpy()).tolist()
