@@ -1,6 +1,6 @@
 """The slow path: one FitRec line at a time, as a Python literal, never evaluated.
 
-Used for lines the native reader cannot take (apostrophes in strings, nan, truncation...). Every
+Used for lines the string-split fast path leaves (apostrophes in strings, nan, truncation...). Every
 field's type is checked, so a line is either a well-typed row or a precise quarantine reason.
 """
 
