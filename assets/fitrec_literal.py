@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import math
+import re
 from collections.abc import Sequence
 
 import polars as pl
@@ -70,6 +71,7 @@ LITERAL_NODES = (
     ast.Load,
 )
 NON_FINITE = {"nan": math.nan, "inf": math.inf}
+NODE_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+")
 
 
 class _NonFiniteNames(ast.NodeTransformer):
@@ -102,7 +104,8 @@ def safe_literal(text: str) -> object:
     try:
         return ast.literal_eval(_NonFiniteNames().visit(tree))
     except (ValueError, TypeError) as error:
-        raise LineRejected(f"not a plain literal: {error}") from None
+        # literal_eval names the node by its memory address: dropped, so reasons are repeatable.
+        raise LineRejected(f"not a plain literal: {NODE_ADDRESS.sub('', str(error))}") from None
 
 
 def literal_to_row(text: str) -> dict:

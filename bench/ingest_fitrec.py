@@ -41,27 +41,6 @@ def literal_eval_mb_s(path: Path) -> float:
     return size / MB / (time.perf_counter() - start)
 
 
-def native_reader_mb_s(path: Path) -> float:
-    """Ceiling for any design built on polars' NDJSON reader: the reader alone on swapped chunks
-    of the intact lines (truncated ones would stop it)."""
-    import io
-
-    import polars as pl
-
-    from assets.fitrec_stream import iter_line_chunks
-    from assets.fitrec_tables import RAW_SCHEMA
-
-    seconds = size = 0.0
-    for chunk in iter_line_chunks(path):
-        intact = b"\n".join(line for line in chunk.split(b"\n") if line.endswith(b"}"))
-        swapped = intact.replace(b"'", b'"')
-        start = time.perf_counter()
-        pl.read_ndjson(io.BytesIO(swapped), schema=RAW_SCHEMA)
-        seconds += time.perf_counter() - start
-        size += len(chunk)
-    return size / MB / seconds
-
-
 def child_ingest(source: str, out_dir: str) -> None:
     """Run in a fresh process: ingest and report throughput and this process's peak RSS."""
     from assets.fitrec_stream import ingest_fitrec_file
@@ -106,8 +85,6 @@ def main() -> None:
 
         baseline = literal_eval_mb_s(source)
         print(f"(a) ast.literal_eval per line, parse only: {baseline:.1f} MB/s")
-        ceiling = native_reader_mb_s(source)
-        print(f"    polars read_ndjson alone on the swapped lines (parse only): {ceiling:.0f} MB/s")
         single = fastest_child(__file__, args.repeat, str(source), str(work))
         print(
             f"(b) ingest to parquet: {single['mb_s']:.1f} MB/s ({single['seconds']:.1f} s, "
@@ -141,7 +118,7 @@ def main() -> None:
         f"ingest_mb_s={single['mb_s']:.1f} ratio={ratio:.1f} "
         f"peak_rss_mb={single['peak_rss_mb']:.0f} "
         f"peak_rss_4x_mb={quadruple['peak_rss_mb']:.0f} ingest_4x_mb_s={quadruple['mb_s']:.1f} "
-        f"native_reader_mb_s={ceiling:.0f} load_avg={max(load, load_average()):.1f} "
+        f"load_avg={max(load, load_average()):.1f} "
         f"target_met={str(met).lower()}"
     )
 

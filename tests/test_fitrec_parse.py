@@ -113,6 +113,10 @@ def test_code_in_a_line_is_quarantined_never_executed(tmp_path: Path):
             "{'id': 1, 'userId': 3, 'heart_rate': [1 + 2]}",
             "not a plain literal: BinOp at column 39",
         ),
+        (
+            "{'id': 1, 'userId': 3, 'sport': -'run'}",
+            "not a plain literal: malformed node or string on line 1: <ast.Constant>",
+        ),
         ("", "empty line"),
     ],
 )
