@@ -12,6 +12,21 @@ def overlaps(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def recall_by_size(found: pl.DataFrame, truth: pl.DataFrame, kind: str, width: int) -> pl.DataFrame:
+    """Recall of one kind per `width`-bpm band of |magnitude| (truth needs a magnitude column),
+    bands named by their lower edge: how much a detector misses depends on how far an artifact
+    moves the heart rate."""
+    logged = truth.filter(pl.col("kind") == kind).with_row_index("t")
+    hit = overlaps(found, logged.drop("t")).select("t").unique().with_columns(tp=pl.lit(True))
+    size = (pl.col("magnitude").abs() // width * width).cast(pl.Int64).alias("bpm_from")
+    return (
+        logged.join(hit, on="t", how="left")
+        .group_by(size)
+        .agg(logged=pl.len(), recall=pl.col("tp").fill_null(False).mean())
+        .sort("bpm_from")
+    )
+
+
 def scores(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
     pairs = overlaps(found, truth)
     hit_found = pairs.select("f").unique().with_columns(tp=pl.lit(True))
