@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from assets.apple_export import AppleExport, find_exports
 from assets.apple_pass import ApplePass
-from assets.apple_records import apple_time
+from assets.apple_records import apple_time, attribute_columns
 from tests.apple_builders import BROKEN_DTD, OWNER, export_xml, hr, workout, write_export
 
 DST_AND_TRIP = export_xml(
@@ -159,4 +159,25 @@ def test_apple_time_reads_half_hour_and_negative_offsets():
         (utc(2019, 6, 1, 1, 27, 58), 345),
         (None, None),
         (None, None),
+    ]
+
+
+def test_records_written_in_another_attribute_order_are_read_by_name():
+    """Apple's order is read by position; any other order falls back to one regex per name,
+    and both kinds of line keep their file order."""
+    apple = hr("2021-07-10 08:00:00 -0400", "120.5")
+    shuffled = (
+        ' <Record value="63" unit="count/min" type="HKQuantityTypeIdentifierHeartRate" '
+        f'startDate="2021-07-10 08:01:00 -0400" endDate="2021-07-10 08:01:05 -0400" '
+        f'sourceName="{OWNER} Apple Watch"/>'
+    )
+    lines = pl.DataFrame(
+        {"line_number": [7, 9], "motion_context": [None, None], "line": [apple, shuffled]},
+        schema_overrides={"motion_context": pl.Int8},
+    )
+    rows = attribute_columns(lines).select("line_number", "source_name", "device", "end_raw")
+    device = "&lt;&lt;HKDevice: 0x2&gt;, name:Apple Watch, hardware:Watch6,2&gt;"
+    assert rows.rows() == [
+        (7, f"{OWNER} Apple Watch", device, "2021-07-10 08:00:00 -0400"),
+        (9, f"{OWNER} Apple Watch", None, "2021-07-10 08:01:05 -0400"),
     ]
