@@ -20,17 +20,10 @@ import io
 import numpy as np
 import polars as pl
 
-from assets.fitrec_tables import F32, F64, to_bronze
+from assets.fitrec_tables import F32, F64, RAW_SCHEMA, to_bronze
 
-# Key order of the real files; float32 columns are parsed as float64 and rounded afterwards.
-ARRAYS = {
-    "longitude": F64,
-    "altitude": F32,
-    "latitude": F64,
-    "heart_rate": F32,
-    "timestamp": pl.List(pl.Int64),
-    "speed": F32,
-}
+# The arrays in the real files' key order; float32 ones are parsed as float64, rounded after.
+ARRAYS = {key: dtype for key, dtype in RAW_SCHEMA.items() if isinstance(dtype, pl.List)}
 # One piece more than a line with speed has: a line with an extra `[` fills it.
 PIECES = {f"piece{i}": pl.String for i in range(len(ARRAYS) + 2)}
 # No quote, backslash or control character (repr escapes those), no U+FFFD (invalid UTF-8), no

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import polars as pl
 
 F64, F32 = pl.List(pl.Float64), pl.List(pl.Float32)
-# Key order of the real files; the reader needs the names, polars ignores unknown keys.
+# Each line's keys and types, in the real files' order (the fast path reads arrays in it).
 RAW_SCHEMA = {
     "longitude": F64,
     "altitude": F32,
