@@ -44,3 +44,23 @@ def scores(found: pl.DataFrame, truth: pl.DataFrame) -> pl.DataFrame:
         .agg(logged=pl.len(), recall=pl.col("tp").fill_null(False).mean())
     )
     return recall.join(precision, on="kind", how="full", coalesce=True).sort("kind")
+
+
+def offset_recall_ceiling(runs: pl.DataFrame, logged: pl.DataFrame, precision: float) -> float:
+    """The highest offset recall any detector could reach at `precision`, on the simulator's
+    own terms: partial offsets all found (their edges show), and each whole-workout offset seen
+    as its workout's exact level, which the day's own offset (runs: workout_id, day_offset)
+    moves as well, so only a threshold on |day offset + magnitude| can tell it from a clean run.
+    `logged`: offsets (workout_id, magnitude, whole) on `runs`. Flagging runs from the highest
+    |level| down, the recall of the longest prefix that keeps `precision`."""
+    partial = logged.filter(~pl.col("whole")).height
+    level = runs.join(logged, on="workout_id", how="left").filter(pl.col("whole").fill_null(True))
+    ranked = level.select(
+        offset=pl.col("magnitude").is_not_null(),
+        size=(pl.col("day_offset") + pl.col("magnitude").fill_null(0.0)).abs(),
+    ).sort("size", descending=True)
+    found = ranked.select(
+        hit=pl.col("offset").cum_sum() + partial, flagged=pl.int_range(1, pl.len() + 1) + partial
+    )
+    kept = found.filter(pl.col("hit") >= precision * pl.col("flagged"))["hit"]
+    return max(kept.max() or 0, partial) / max(logged.height, 1)

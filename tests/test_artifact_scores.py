@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from assets.artifact_scores import recall_by_size, scores
+from assets.artifact_scores import offset_recall_ceiling, recall_by_size, scores
 
 TRUTH = pl.DataFrame(
     {
@@ -33,3 +33,25 @@ def test_scores_count_overlaps_of_the_same_kind_only():
 def test_recall_by_size_bands_the_magnitude_either_sign():
     table = recall_by_size(FOUND, TRUTH, "offset", 10)
     assert table.rows() == [(10, 1, 0.0), (20, 1, 1.0), (30, 1, 1.0)]
+
+
+def test_offset_recall_ceiling_is_the_best_threshold_on_day_plus_offset():
+    # levels |day + magnitude|: 20 (offset), 12 (clean), 7 (offset), 3, 1, 0 (clean); one partial
+    runs = pl.DataFrame(
+        {
+            "workout_id": ["o1", "o2", "c1", "c2", "c3", "c4", "p"],
+            "day_offset": [0.0, -3.0, -12.0, 3.0, 1.0, 0.0, 30.0],
+        }
+    )
+    logged = pl.DataFrame(
+        {
+            "workout_id": ["o1", "o2", "p"],
+            "magnitude": [20.0, 10.0, -15.0],
+            "whole": [True, True, False],
+        }
+    )
+    # flag 20: 2 of 2 right, recall 2/3; flag down to 7: 3 of 4 right, recall 1
+    assert offset_recall_ceiling(runs, logged, 0.75) == 1.0
+    assert offset_recall_ceiling(runs, logged, 0.8) == 2 / 3
+    # nothing whole can be flagged at precision 1 past the first: the partial ones still count
+    assert offset_recall_ceiling(runs.filter(pl.col("workout_id") != "o1"), logged[1:], 1.0) == 0.5
