@@ -53,5 +53,6 @@ def test_offset_recall_ceiling_is_the_best_threshold_on_day_plus_offset():
     # flag 20: 2 of 2 right, recall 2/3; flag down to 7: 3 of 4 right, recall 1
     assert offset_recall_ceiling(runs, logged, 0.75) == 1.0
     assert offset_recall_ceiling(runs, logged, 0.8) == 2 / 3
-    # nothing whole can be flagged at precision 1 past the first: the partial ones still count
+    # without o1 a clean run (12) tops the ranking: at precision 1 no whole offset can be
+    # flagged, and the partial one still counts
     assert offset_recall_ceiling(runs.filter(pl.col("workout_id") != "o1"), logged[1:], 1.0) == 0.5
