@@ -18,6 +18,7 @@ import polars as pl
 from assets.fitrec_parse import parse_chunk
 from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 from assets.streaming import streamed, threaded_map
+from pipelines.io_manager import write_frame
 
 # Below glibc's 32 MB mmap ceiling, so freed chunk buffers are reused rather than mapped and
 # page-faulted afresh: measured against 32 MB, half the system time and ~10% less CPU in all.
@@ -114,10 +115,9 @@ def _parsed(chunk: bytes, first_line: int, source: str) -> tuple[int, pl.DataFra
 
 
 def ingest_fitrec_file(source: Path, workouts_path: Path, quarantine_path: Path) -> IngestStats:
-    """Raw FitRec file -> bronze workouts parquet + quarantine parquet, in one streaming pass."""
+    """Raw FitRec file -> bronze workouts parquet + quarantine parquet, in one streaming pass,
+    written as the IO manager writes the lake's tables."""
     fitrec = FitrecPass(source)
-    fitrec.workouts.sink_parquet(
-        workouts_path, compression="zstd", compression_level=1, row_group_size=WORKOUT_ROW_GROUP
-    )
-    fitrec.quarantine.write_parquet(quarantine_path)
+    write_frame(fitrec.workouts, str(workouts_path), WORKOUT_ROW_GROUP)
+    write_frame(fitrec.quarantine, str(quarantine_path))
     return fitrec.stats

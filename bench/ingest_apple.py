@@ -88,12 +88,11 @@ def child_pulselake(export: str) -> dict:
 
     from assets.apple_export import AppleExport
     from assets.apple_pass import ApplePass
+    from pipelines.io_manager import write_frame
 
     out = Path(tempfile.mkdtemp(prefix="bench-apple-out-")) / "apple_hr_samples.parquet"
     start = time.perf_counter()
-    ApplePass([AppleExport(Path(export), "bench")]).hr_samples.sink_parquet(
-        out, compression="zstd", compression_level=1
-    )
+    write_frame(ApplePass([AppleExport(Path(export), "bench")]).hr_samples, str(out))
     seconds = time.perf_counter() - start
     totals = pl.scan_parquet(out).select(pl.len(), pl.col("value").sum()).collect().row(0)
     shutil.rmtree(out.parent)
