@@ -15,7 +15,7 @@ exactly in shape are returned by index for the `ast` slow path, whose values thi
 from __future__ import annotations
 
 import codecs
-import io
+import itertools
 
 import numpy as np
 import polars as pl
@@ -48,7 +48,7 @@ def read_pieces(chunk: bytes, line_count: int) -> pl.DataFrame:
     The CSV reader drops a byte-order mark at the chunk's start and one `\\r` before a newline.
     Should it ever see another number of lines, all pieces are null: every line goes slow."""
     pieces = pl.read_csv(
-        io.BytesIO(chunk),
+        chunk,
         has_header=False,
         separator="[",
         quote_char=None,
@@ -76,9 +76,17 @@ def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFram
     shaped = fields.select(_in_shape()).to_series() & ~pl.Series(_misread(chunk, ends))
     rejected = np.flatnonzero(~shaped.to_numpy()).tolist()
     if rejected:
-        fields, first_line = fields.filter(shaped), shaped.arg_true().to_numpy() + first_line
+        fields, first_line = _without(fields, rejected), shaped.arg_true().to_numpy() + first_line
     raw = fields.select("sport", "gender", "url", "id", "userId", *ARRAYS)
     return to_bronze(raw, first_line, source), rejected
+
+
+def _without(frame: pl.DataFrame, rows: list[int]) -> pl.DataFrame:
+    """`frame` less the (sorted) `rows`, as slices of it: a filter would copy every list column,
+    which the parquet writer copies again when it gathers frames into row groups."""
+    bounds = [-1, *rows, frame.height]
+    kept = (frame.slice(start + 1, end - start - 1) for start, end in itertools.pairwise(bounds))
+    return pl.concat(kept, rechunk=False)
 
 
 def _fields() -> list[pl.Expr]:

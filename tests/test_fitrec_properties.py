@@ -1,11 +1,17 @@
 """Property: whatever path a chunk takes, it yields what the line-by-line reference parse yields."""
 
+import ast
+import gzip
+import tempfile
+from pathlib import Path
+
 import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.fitrec_literal import parse_slow
+from assets.fitrec_literal import parse_slow, unclosed_list
 from assets.fitrec_parse import parse_chunk
+from assets.fitrec_stream import iter_line_chunks
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, width=32)
 series = st.one_of(st.none(), st.lists(finite, max_size=6))
@@ -55,3 +61,55 @@ def test_parsed_values_are_the_written_values(records):
         workouts["heart_rate"].to_list()
         == pl.Series(heart_rate, dtype=pl.List(pl.Float32)).to_list()
     )
+
+
+@settings(max_examples=200, deadline=None)
+@given(workout, st.floats(0, 1))
+def test_a_cut_line_is_refused_with_the_parsers_own_reason(record, cut):
+    """Cut lines mostly skip the parser (`unclosed_list`): the reason must be the parser's."""
+    text = repr(record)[: max(1, int(cut * len(repr(record))))]
+    try:
+        ast.parse(text.strip(), mode="eval")
+    except SyntaxError as error:
+        _, rejected = parse_slow([text.encode()], [1], "f")
+        assert rejected["reason"].to_list() == [
+            f"syntax error at column {error.offset}: {error.msg}"
+        ]
+
+
+def test_only_a_bracket_outside_strings_and_comments_followed_by_numbers_is_unclosed():
+    assert unclosed_list("{'a': [1, 2.5, -3") == 7
+    assert unclosed_list("{'é': [1, 2.5, -3") == 7  # columns count characters, as Python's do
+    assert unclosed_list("{'a': '[1, 2") is None  # in a string
+    assert unclosed_list("{'a': 1} # [1, 2") is None  # in a comment
+    assert unclosed_list("{'a': [1, 2.5e") is None  # Python names the number instead
+    assert unclosed_list("{'a': [1, 2]") is None
+    assert unclosed_list("{'a': [1, 'x") is None
+
+
+# Lines of any bytes, with or without a final line end; a file starting as gzip does is read
+# as gzip, so none does.
+line_bytes = st.binary(max_size=40).map(lambda raw: raw.replace(b"\n", b""))
+file_bytes = st.builds(
+    lambda lines, final: b"\n".join(lines) + final,
+    st.lists(line_bytes, max_size=12),
+    st.sampled_from([b"", b"\n"]),
+).filter(lambda raw: not raw.startswith(b"\x1f\x8b"))
+
+
+@settings(max_examples=100, deadline=None)
+@given(file_bytes, st.integers(1, 64))
+def test_chunks_are_whole_lines_that_rejoin_to_the_file(content, chunk_bytes):
+    """Plain files are cut by seeking, gzip ones by reading on: both give whole lines only."""
+    expected = content if content.endswith(b"\n") or not content else content + b"\n"
+    with tempfile.TemporaryDirectory() as folder:
+        plain, packed = Path(folder, "a.json"), Path(folder, "a.json.gz")
+        plain.write_bytes(content)
+        packed.write_bytes(gzip.compress(content))
+        for source in (plain, packed):
+            chunks = list(iter_line_chunks(source, chunk_bytes))
+            assert b"".join(chunks) == expected
+            # each ends at the first line end from its `chunk_bytes`-th byte on
+            assert all(chunk.endswith(b"\n") for chunk in chunks)
+            assert all(b"\n" not in chunk[chunk_bytes - 1 : -1] for chunk in chunks)
+            assert all(len(chunk) >= chunk_bytes for chunk in chunks[:-1])
