@@ -68,12 +68,13 @@ def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFram
     fields = (
         read_pieces(chunk, len(ends))
         .lazy()
-        .select(*_fields())
+        .select(*FIELDS)
         .unnest("scalars")
         .with_columns(pl.col("id", "userId").cast(pl.Int64, strict=False))
+        .with_columns(IN_SHAPE.alias("in_shape"))
         .collect()
     )
-    shaped = fields.select(_in_shape()).to_series() & ~pl.Series(_misread(chunk, ends))
+    shaped = fields["in_shape"] & ~pl.Series(_misread(chunk, ends))
     rejected = np.flatnonzero(~shaped.to_numpy()).tolist()
     if rejected:
         fields, first_line = _without(fields, rejected), shaped.arg_true().to_numpy() + first_line
@@ -161,3 +162,7 @@ def _in_shape() -> pl.Expr:
             whole &= values.list.sum().is_finite()
         checks.append(whole | pl.col("has_speed").is_null() if name == "speed" else whole)
     return pl.all_horizontal(checks).fill_null(False)
+
+
+# Built once, not for each chunk: with the query planned once more, that was ~1 ms a chunk.
+FIELDS, IN_SHAPE = _fields(), _in_shape()
