@@ -27,18 +27,23 @@ def table_schema(schema: pl.Schema) -> dg.TableSchema:
     )
 
 
+LAKE_CODEC = "lz4"
+
+
 def is_local(path: UPath) -> bool:
     """A local folder, given as a path or a `file://` URL (polars and pyarrow read both)."""
     return path.protocol in ("", "file", "local")
 
 
 def write_frame(obj: pl.DataFrame | pl.LazyFrame, target: str, row_group: int | None = None):
-    """How every table lands in the lake: zstd level 1 (list columns of floats compress little
-    more at higher levels, for several times the CPU); a LazyFrame streams."""
+    """How every table lands in the lake: LZ4, a LazyFrame streamed. The lake is hot storage,
+    written and read by every run: against zstd level 1, LZ4 files are ~35% bigger (bronze FitRec:
+    155 MB for 404 MB of raw lines, against 116), but they take under half the CPU to write (the
+    whole FitRec ingest ~10% less) and a quarter less time to read."""
     if isinstance(obj, pl.LazyFrame):
-        obj.sink_parquet(target, compression="zstd", compression_level=1, row_group_size=row_group)
+        obj.sink_parquet(target, compression=LAKE_CODEC, row_group_size=row_group)
     else:
-        obj.write_parquet(target, compression="zstd", compression_level=1)
+        obj.write_parquet(target, compression=LAKE_CODEC)
 
 
 def write_parquet(context: dg.OutputContext, obj: pl.DataFrame | pl.LazyFrame, target: str):
