@@ -72,9 +72,9 @@ LITERAL_NODES = (
 )
 NON_FINITE = {"nan": math.nan, "inf": math.inf}
 NODE_ADDRESS = re.compile(r" object at 0x[0-9a-fA-F]+")
-# What may follow the last `[` of a line cut short inside a list of numbers as `repr` writes them
-# (not a cut right after an exponent's `e`, where Python names the number instead).
-OPEN_NUMBERS = re.compile(r"[0-9., +-]*(?<![eE])(?<![eE][+-])")
+# What may follow the last `[` of a line cut short inside a list of numbers: no exponents, as a
+# cut right after an exponent's `e` makes Python name the number instead of the bracket.
+OPEN_NUMBERS = re.compile(r"[0-9., +-]*")
 
 
 class _NonFiniteNames(ast.NodeTransformer):
@@ -119,7 +119,7 @@ def unclosed_list(text: str) -> int | None:
     """The 1-based column of a `[` that nothing can close, or None: no `]` follows it, only
     numbers do, and it is in no string or comment (the line has no `#`, backslash, `"` or
     `'''`, and an even count of `'` before it). Python cannot parse such a line, and names
-    this bracket when the text before it is well-formed, as in a line cut short. Found here,
+    this bracket when the line is otherwise as `repr` writes it (a line cut short). Found here,
     it spares the parser (~5 ms a typical line: most of the slow path's time on cut lines)."""
     at = text.rfind("[")
     if at < 0 or not OPEN_NUMBERS.fullmatch(text, at + 1):
