@@ -62,12 +62,9 @@ def read_pieces(chunk: bytes, line_count: int) -> pl.DataFrame:
     return pieces if pieces.height == line_count else pieces.clear(line_count)
 
 
-def parse_split(
-    chunk: bytes, first_line: int, source: str, ends: np.ndarray | None = None
-) -> tuple[pl.DataFrame, list[int]]:
-    """Bronze rows of the lines in exact shape, and the (0-based) indices of all other lines.
-    `ends`: the chunk's `line_ends`, when the caller has them already."""
-    ends = line_ends(chunk) if ends is None else ends
+def parse_split(chunk: bytes, first_line: int, source: str) -> tuple[pl.DataFrame, list[int]]:
+    """Bronze rows of the lines in exact shape, and the (0-based) indices of all other lines."""
+    ends = line_ends(chunk)
     fields = (
         read_pieces(chunk, len(ends))
         .lazy()
