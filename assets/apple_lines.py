@@ -1,50 +1,179 @@
-"""Classify export.xml lines with polars: element tags, nesting, and the elements each line is in.
+"""export.xml's element structure, worked out with numpy over a block's bytes.
 
-Nesting is a running sum of opening minus closing tags, so Records nested in a <Correlation>
-(which Apple also lists at top level) are told apart from top-level ones, and children such as a
-heart-rate record's MetadataEntry are tied to their parent by the parent's top-level number.
+Apple writes one element per line, so a line's first bytes say what it is (its tag, whether it
+closes) and its last bytes whether it closes itself. Nesting is a running sum of opening minus
+closing tags, so Records nested in a <Correlation> (which Apple also lists at top level) are told
+apart from top-level ones, and children such as a heart-rate record's MetadataEntry are tied to
+their parent by the parent's top-level number. Only the lines that are wanted (heart-rate
+records, their motion entries, workouts) are ever made into strings: turning every line into one
+was most of the ingestion's time.
+
+Line numbers here count from 0 at the block's first line; the pass adds the block's place.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
+
+import numpy as np
 import polars as pl
 
-TAG = r"^\s*<(/?[A-Za-z][\w.:-]*)"
-ROOT = "HealthData"
+from assets.spans import spans, texts
+
+OTHER, ROOT, RECORD, METADATA_ENTRY, WORKOUT, ME, EXPORT_DATE = range(7)
+NOT_A_TAG = -1  # a blank line, or a value continued from the line before
+TAG_NAMES = {
+    ROOT: b"HealthData",
+    RECORD: b"Record",
+    METADATA_ENTRY: b"MetadataEntry",
+    WORKOUT: b"Workout",
+    ME: b"Me",
+    EXPORT_DATE: b"ExportDate",
+}
+# Top-level elements whose whole text is parsed with lxml (few per export).
+BLOCK_TAGS = {WORKOUT: "Workout", ME: "Me", EXPORT_DATE: "ExportDate"}
 HR_TYPE_ATTRIBUTE = 'type="HKQuantityTypeIdentifierHeartRate"'
 MOTION_KEY = 'key="HKMetadataKeyHeartRateMotionContext"'
-# Top-level elements whose whole text is parsed with lxml (few per export).
-BLOCK_TAGS = ("Workout", "Me", "ExportDate")
+# How Apple writes them: right after the tag's name, so they are checked where they must be.
+APPLE_HR_TYPE = f" {HR_TYPE_ATTRIBUTE}".encode()
+APPLE_MOTION = f' {MOTION_KEY} value="'.encode()
+NAME_PUNCTUATION = np.frombuffer(b"_.:-", np.uint8)
 
 
-def classify(lines: pl.DataFrame) -> pl.DataFrame:
-    """Add tag, depth_before/after (0 = in HealthData), top_start, top_no, top_tag per line.
+@dataclass(frozen=True)
+class Lines:
+    """Whole lines (`data` ends with a line feed) and, per line: where it starts, where its line
+    feed is, its tag, and where it sits in the element tree."""
 
-    The root's own tags are ignored, so depth counts from inside <HealthData>. Lines that are not
-    tags (blank, or a value continued from the line before) keep the element they are in.
-    """
-    tag = pl.col("tag")
-    is_tag = tag.is_not_null() & ~tag.is_in([ROOT, f"/{ROOT}"])
-    closes = is_tag & tag.str.starts_with("/")
-    opens = is_tag & ~closes & ~pl.col("line").str.ends_with("/>")
-    step = opens.cast(pl.Int32) - closes.cast(pl.Int32)
-    starts = is_tag & ~closes & (pl.col("depth_before") == 0)  # the step is computed once
+    data: bytes | memoryview
+    starts: np.ndarray
+    ends: np.ndarray
+    name_at: np.ndarray  # where the tag's name starts
+    tag: np.ndarray  # a TAG_NAMES key, OTHER or NOT_A_TAG
+    closes: np.ndarray  # </...>
+    depth_before: np.ndarray  # 0: directly inside <HealthData>
+    top_start: np.ndarray  # opens a top-level element
+    top_no: np.ndarray  # the top-level element the line is in, numbered from 1 (0: none)
+    top_tag: np.ndarray  # that element's tag
+    end_depth: int  # depth after the last line: 0 when the block ends between elements
+
+    @property
+    def height(self) -> int:
+        return len(self.starts)
+
+    def head(self, count: int) -> Lines:
+        """The first `count` lines (the bytes are shared, not copied)."""
+        arrays = {
+            f.name: getattr(self, f.name)[:count]
+            for f in fields(self)
+            if f.name not in ("data", "end_depth")
+        }
+        return Lines(self.data, **arrays, end_depth=0)
+
+    def text(self, first: int, last: int) -> str:
+        """Lines first..last (inclusive) as text; invalid UTF-8 becomes U+FFFD."""
+        return bytes(self.data[self.starts[first] : self.ends[last]]).decode(errors="replace")
+
+    def strings(self, rows: np.ndarray) -> pl.Series:
+        return texts(spans(self.data, self.starts[rows], self.ends[rows]))
+
+
+def _equal_at(data: np.ndarray, at: np.ndarray, literal: bytes) -> np.ndarray:
+    """data[a : a + len(literal)] == literal for each offset a, compared a word at a time, and
+    only where the words before matched."""
+    size = len(data) - 7
+    words = np.ndarray((max(size, 0),), "<u8", buffer=data, strides=(1,))
+    near_end = at + -(-len(literal) // 8) * 8 > len(data)
+    equal = np.zeros(len(at), bool)
+    rows = np.flatnonzero(~near_end)
+    for start in range(0, len(literal), 8):
+        part = literal[start : start + 8]
+        word = words[at[rows] + start] & np.uint64((1 << 8 * len(part)) - 1)
+        rows = rows[word == np.uint64(int.from_bytes(part, "little"))]
+    equal[rows] = True
+    for row in np.flatnonzero(near_end):
+        equal[row] = data[at[row] : at[row] + len(literal)].tobytes() == literal
+    return equal
+
+
+def _is_name_byte(byte: np.ndarray) -> np.ndarray:
+    """[A-Za-z0-9_.:-] or any byte of a multi-byte UTF-8 character."""
+    letter = byte | 0x20
     return (
-        lines.with_columns(tag=pl.col("line").str.extract(TAG))
-        .with_columns(step=step, closes_root=tag == f"/{ROOT}")
-        .with_columns(depth_after=pl.col("step").cum_sum())
-        .with_columns(depth_before=pl.col("depth_after") - pl.col("step"))
-        .with_columns(top_start=starts)
-        .with_columns(top_no=pl.col("top_start").cum_sum())
-        .with_columns(top_tag=pl.when("top_start").then(tag).forward_fill())
+        ((letter >= ord("a")) & (letter <= ord("z")))
+        | ((byte >= ord("0")) & (byte <= ord("9")))
+        | np.isin(byte, NAME_PUNCTUATION)
+        | (byte >= 0x80)
     )
 
 
-def complete_prefix(classified: pl.DataFrame) -> int:
+def _tags(data: np.ndarray, name: np.ndarray) -> np.ndarray:
+    """The TAG_NAMES key of the name at each offset, OTHER for any other name."""
+    tag = np.full(len(name), OTHER, np.int8)
+    # Names are told apart by their first two bytes, so each is compared only where it may be.
+    second = data[np.minimum(name + 1, len(data) - 1)].astype(np.uint16)
+    initials = data[name] | (second << 8)
+    for key, text in TAG_NAMES.items():
+        rows = np.flatnonzero(initials == int.from_bytes(text[:2], "little"))
+        rows = rows[_equal_at(data, name[rows], text)]
+        after = np.minimum(name[rows] + len(text), len(data) - 1)
+        tag[rows[~_is_name_byte(data[after])]] = key
+    return tag
+
+
+def line_structure(data: bytes | memoryview) -> Lines:
+    """Tags and nesting of every line of `data` (whole lines, ending with a line feed).
+
+    Depth counts from 0 at the block's start, which is right when the block starts between
+    top-level elements (the pass checks that with the previous block's end_depth). The root's
+    own tags are not counted, so depth 0 is inside <HealthData>.
+    """
+    buffer = np.frombuffer(data, np.uint8)
+    ends = np.flatnonzero(buffer == ord("\n"))
+    starts = np.zeros_like(ends)
+    starts[1:] = ends[:-1] + 1
+    first = starts.copy()  # the first byte that is not indentation (space, tab, CR, VT, FF)
+    while (indented := (buffer[first] <= ord(" ")) & (buffer[first] != ord("\n"))).any():
+        first += indented
+    last = len(buffer) - 1
+    opens_tag = buffer[first] == ord("<")
+    closes = opens_tag & (buffer[np.minimum(first + 1, last)] == ord("/"))
+    name = np.minimum(first + 1 + closes, last)
+    initial = buffer[name] | 0x20
+    is_tag = opens_tag & (initial >= ord("a")) & (initial <= ord("z"))
+    tag = np.where(is_tag, _tags(buffer, name), NOT_A_TAG).astype(np.int8)
+    closes &= is_tag
+    self_closing = (buffer[ends - 1] == ord(">")) & (buffer[np.maximum(ends - 2, 0)] == ord("/"))
+    counted = is_tag & (tag != ROOT)
+    step = (counted & ~closes & ~self_closing).astype(np.int32) - (counted & closes)
+    depth_after = np.cumsum(step)
+    top_start = counted & ~closes & (depth_after == step)
+    top_no = np.cumsum(top_start)
+    top_tag = np.concatenate([[NOT_A_TAG], tag[top_start]]).astype(np.int8)[top_no]
+    return Lines(
+        data,
+        starts,
+        ends,
+        name,
+        tag,
+        closes,
+        depth_after - step,
+        top_start,
+        top_no,
+        top_tag,
+        int(depth_after[-1]) if len(depth_after) else 0,
+    )
+
+
+def complete_prefix(lines: Lines) -> int:
     """Lines that form whole top-level elements: everything before the last element starts,
-    since that one may continue in the next block."""
-    starts = classified.select(pl.arg_where("top_start")).to_series()
-    return int(starts[-1]) if len(starts) else classified.height
+    since that one continues in the next block."""
+    starts = np.flatnonzero(lines.top_start)
+    return int(starts[-1]) if len(starts) else 0
+
+
+def closes_root(lines: Lines) -> bool:
+    return bool(((lines.tag == ROOT) & lines.closes).any())
 
 
 def _motion_context() -> pl.Expr:
@@ -57,52 +186,93 @@ def _motion_context() -> pl.Expr:
 MOTION_CONTEXT = _motion_context()
 
 
-def heart_rate_lines(classified: pl.DataFrame) -> pl.DataFrame:
+def _lines_frame(lines: Lines, rows: np.ndarray) -> pl.DataFrame:
+    """line_number, top_no and line (text) of the given lines."""
+    return pl.DataFrame(
+        {
+            "line_number": rows.astype(np.int64),
+            "top_no": lines.top_no[rows],
+            "line": lines.strings(rows),
+        }
+    )
+
+
+def _heart_rate_records(lines: Lines, buffer: np.ndarray) -> pl.DataFrame:
+    """line_number, top_no and line of top-level Records whose line holds HR_TYPE_ATTRIBUTE:
+    checked in place where the type comes first (as Apple writes it), else searched for."""
+    records = np.flatnonzero((lines.tag == RECORD) & lines.top_start)
+    after_name = lines.name_at[records] + len("Record")
+    typed = _equal_at(buffer, after_name, APPLE_HR_TYPE[:7])  # ' type="'
+    apple = records[typed][_equal_at(buffer, after_name[typed], APPLE_HR_TYPE)]
+    other = _lines_frame(lines, records[~typed]).filter(
+        pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
+    )
+    return pl.concat([_lines_frame(lines, apple), other]).sort("line_number")
+
+
+def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.DataFrame:
+    """top_no and motion_context of the motion MetadataEntry children of the top-level
+    elements `tops`: read in place where Apple's layout holds a one-digit value, else parsed."""
+    entries = np.flatnonzero(
+        (lines.tag == METADATA_ENTRY) & (lines.depth_before == 1) & (lines.top_tag == RECORD)
+    )
+    entries = entries[np.isin(lines.top_no[entries], tops)]
+    value_at = lines.name_at[entries] + len("MetadataEntry") + len(APPLE_MOTION)
+    last = len(buffer) - 1
+    digit = buffer[np.minimum(value_at, last)].astype(np.int16) - ord("0")
+    apple = (
+        _equal_at(buffer, value_at - len(APPLE_MOTION), APPLE_MOTION)
+        & (digit >= 0)
+        & (digit <= 9)
+        & (buffer[np.minimum(value_at + 1, last)] == ord('"'))
+    )
+    read = pl.DataFrame(
+        {"top_no": lines.top_no[entries[apple]], "motion_context": digit[apple]},
+        schema={"top_no": pl.Int64, "motion_context": pl.Int8},
+    )
+    parsed = (
+        _lines_frame(lines, entries[~apple])
+        .filter(pl.col("line").str.contains(MOTION_KEY, literal=True))
+        .select(pl.col("top_no").cast(pl.Int64), motion_context=MOTION_CONTEXT)
+    )
+    return pl.concat([read, parsed])
+
+
+def heart_rate_lines(lines: Lines) -> pl.DataFrame:
     """Top-level heart-rate Records (exact type, never HRV or resting HR) with their motion context.
 
     Returns line_number, line and motion_context (the child MetadataEntry's value, or null).
     """
-    lines = classified.lazy()
-    records = lines.filter(
-        (pl.col("tag") == "Record")
-        & pl.col("top_start")
-        & pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
-    )
-    motion = lines.filter(
-        (pl.col("tag") == "MetadataEntry")
-        & (pl.col("depth_before") == 1)
-        & (pl.col("top_tag") == "Record")
-        & pl.col("line").str.contains(MOTION_KEY, literal=True)
-    ).select("top_no", motion_context=MOTION_CONTEXT)
-    return (
-        records.join(motion, on="top_no", how="left", maintain_order="left")
-        .select("line_number", "line", "motion_context")
-        .collect()
-    )
+    buffer = np.frombuffer(lines.data, np.uint8)
+    records = _heart_rate_records(lines, buffer)
+    motion = _motion_contexts(lines, buffer, records["top_no"].to_numpy())
+    return records.join(
+        motion, on="top_no", how="left", maintain_order="left", coalesce=True
+    ).select("line_number", "line", "motion_context")
 
 
-def element_blocks(classified: pl.DataFrame) -> pl.DataFrame:
+def element_blocks(lines: Lines) -> pl.DataFrame:
     """Whole text of each top-level Workout, Me and ExportDate element (line_number, tag, text)."""
-    return (
-        classified.filter(
-            pl.col("top_tag").is_in(BLOCK_TAGS)
-            & (pl.col("top_start") | (pl.col("depth_before") > 0))
+    wanted = np.flatnonzero(lines.top_start & np.isin(lines.tag, list(BLOCK_TAGS)))
+    # An element's last line is the one after which depth is back at 0 (or the block's last).
+    last_lines = np.append(np.flatnonzero(lines.depth_before[1:] == 0), lines.height - 1)
+    rows = [
+        (
+            int(first),
+            BLOCK_TAGS[int(lines.tag[first])],
+            lines.text(first, last_lines[np.searchsorted(last_lines, first)]),
         )
-        .group_by("top_no", maintain_order=True)
-        .agg(
-            pl.col("line_number").first(),
-            pl.col("top_tag").first().alias("tag"),
-            pl.col("line").str.join("\n").alias("text"),
-        )
-        .drop("top_no")
+        for first in wanted
+    ]
+    return pl.DataFrame(
+        rows, schema={"line_number": pl.Int64, "tag": pl.String, "text": pl.String}, orient="row"
     )
 
 
-def record_counts(classified: pl.DataFrame) -> dict[str, int]:
+def record_counts(lines: Lines) -> dict[str, int]:
     """How many Records were seen, top level and nested (nested ones duplicate top-level ones)."""
-    record = pl.col("tag") == "Record"
-    counts = classified.select(
-        records=(record & pl.col("top_start")).sum(),
-        nested_records=(record & ~pl.col("top_start")).sum(),
-    ).row(0, named=True)
-    return {key: int(value) for key, value in counts.items()}
+    record = (lines.tag == RECORD) & ~lines.closes
+    return {
+        "records": int((record & lines.top_start).sum()),
+        "nested_records": int((record & ~lines.top_start).sum()),
+    }

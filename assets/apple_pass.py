@@ -9,29 +9,22 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import polars as pl
 
 from assets.apple_export import AppleExport
 from assets.apple_lines import (
-    classify,
+    Lines,
+    closes_root,
     complete_prefix,
     element_blocks,
     heart_rate_lines,
+    line_structure,
     record_counts,
 )
 from assets.apple_records import apple_time, attribute_columns, heart_rate_rows
 from assets.apple_workouts import parse_blocks, workout_table
-from assets.apple_xml import (
-    CHUNK_BYTES,
-    MalformedExportError,
-    iter_blocks,
-    read_lines,
-    split_prologue,
-    tail_bytes,
-    whole_lines,
-)
+from assets.apple_xml import CHUNK_BYTES, MalformedExportError, body_blocks, split_prologue
 from assets.streaming import streamed, threaded_map
 from schemas.apple import AppleHrSamples, AppleQuarantine, AppleUsers, AppleWorkouts
 from schemas.tables import polars_schema
@@ -40,54 +33,72 @@ MAX_ELEMENT_BYTES = 256 * 1024 * 1024
 EXCERPT_CHARS = 200
 
 
-def complete_elements(
-    stream: BinaryIO, head: bytes, first_line: int, name: str, chunk_bytes: int = CHUNK_BYTES
-) -> Iterator[tuple[pl.DataFrame, int, bool]]:
-    """(classified lines, bytes they span, is_last) in blocks that hold whole top-level elements:
-    an element cut by a block boundary is carried over to the next block."""
-    carry, next_line = head, first_line
-    blocks = iter_blocks(stream, chunk_bytes)
-    pieces = next(blocks, ())
-    while True:
-        following = next(blocks, None)
-        data = whole_lines(carry, *pieces)
-        classified = classify(read_lines(data, next_line))
-        if following is None:
-            yield classified, len(data), True
-            return
-        keep = complete_prefix(classified)
-        if keep == 0 and len(data) > MAX_ELEMENT_BYTES:
-            raise MalformedExportError(f"{name} line {next_line}: an element spans over 256 MB")
-        carry = data[tail_bytes(data, classified.height - keep) :]
-        if keep:
-            next_line += keep
-            yield classified.head(keep), len(data) - len(carry), False
-        pieces = following
-
-
 def _excerpt(text: pl.Expr) -> pl.Expr:
     return text.str.strip_chars().str.slice(0, EXCERPT_CHARS).alias("excerpt")
 
 
 @dataclass(frozen=True)
 class Extracted:
-    """What one block of whole elements yields."""
+    """What whole top-level elements yield; line numbers count from the block's first line."""
 
     samples: pl.DataFrame
     rejected: pl.DataFrame  # line_number, reason, excerpt
     blocks: pl.DataFrame  # Workout/Me/ExportDate texts, parsed at the end
     counts: dict[str, int]
 
+    def shifted(self, lines: int) -> Extracted:
+        """Line numbers moved on by `lines`."""
+        moved = pl.col("line_number") + lines
+        return Extracted(
+            *(frame.with_columns(moved) for frame in (self.samples, self.rejected, self.blocks)),
+            self.counts,
+        )
 
-def extract(classified: pl.DataFrame, user_id: str, last: bool) -> Extracted:
-    lines = heart_rate_lines(classified)
-    samples, bad = heart_rate_rows(attribute_columns(lines), user_id)
-    rejected = bad.join(lines.select("line_number", "line"), "line_number").select(
+
+def extract(lines: Lines, user_id: str) -> Extracted:
+    hr_lines = heart_rate_lines(lines)
+    samples, bad = heart_rate_rows(attribute_columns(hr_lines), user_id)
+    rejected = bad.join(hr_lines.select("line_number", "line"), "line_number").select(
         "line_number", "reason", _excerpt(pl.col("line"))
     )
-    if last and not classified["closes_root"].any():
-        rejected = pl.concat([rejected, _truncated(classified)])
-    return Extracted(samples, rejected, element_blocks(classified), record_counts(classified))
+    return Extracted(samples, rejected, element_blocks(lines), record_counts(lines))
+
+
+@dataclass(frozen=True)
+class Block:
+    """A block worked out on its own, as if it started between top-level elements."""
+
+    lines: Lines
+    found: Extracted
+
+
+def work_out(data: bytes | memoryview, user_id: str) -> Block:
+    lines = line_structure(data)
+    return Block(lines, extract(lines, user_id))
+
+
+def whole_elements(blocks: Iterator[Block], user_id: str, name: str) -> Iterator[Block]:
+    """The blocks mended where a guessed cut fell inside an element: such a block keeps its
+    whole elements, and the rest is worked out again with the next block's bytes. A block is
+    right as worked out when the one before it ended between elements."""
+    carry = b""
+    for block in blocks:
+        if carry:
+            block = work_out(carry + bytes(block.lines.data), user_id)
+            carry = b""
+        lines = block.lines
+        if lines.end_depth > 0:
+            keep = complete_prefix(lines)
+            carry = bytes(lines.data[lines.starts[keep] :])
+            if len(carry) > MAX_ELEMENT_BYTES:
+                raise MalformedExportError(f"{name}: an element spans over 256 MB")
+            if not keep:
+                continue
+            lines = lines.head(keep)
+            block = Block(lines, extract(lines, user_id))
+        yield block
+    if carry:
+        yield work_out(carry, user_id)
 
 
 class ApplePass:
@@ -120,31 +131,29 @@ class ApplePass:
         )
 
     def _export(self, export: AppleExport) -> Iterator[pl.DataFrame]:
-        """Blocks are cut and classified in order here; the extraction from each block runs on a
-        worker thread (polars releases the GIL), results taken back in file order."""
-        name, counts, blocks = export.xml_name(), Counter(), []
+        """This thread reads blocks; worker threads work each one out (numpy and polars release
+        the GIL), and the results are mended and taken back in file order."""
+        name, counts, elements = export.xml_name(), Counter(), []
         with export.open_xml() as stream:
             prologue, head = split_prologue(stream, name)
             counts["bytes_read"] = prologue.bytes
-            parts = complete_elements(stream, head, prologue.lines + 1, name, self.chunk_bytes)
-
-            def tasks() -> Iterator[tuple[pl.DataFrame, str, bool]]:
-                for classified, size, last in parts:
-                    counts["bytes_read"] += size
-                    yield classified, export.user_id, last
-
-            for found in threaded_map(extract, tasks()):
-                yield self._collect(export, found, counts, blocks)
-        self._finish(export, pl.concat(blocks), prologue.dtd, counts)
-
-    def _collect(
-        self, export: AppleExport, found: Extracted, counts: Counter, blocks: list[pl.DataFrame]
-    ) -> pl.DataFrame:
-        if found.rejected.height:
-            self._reject(export, found.rejected)
-        blocks.append(found.blocks)
-        counts.update(found.counts, hr_records=found.samples.height)
-        return found.samples
+            tasks = (
+                (data, export.user_id) for data in body_blocks(stream, head, self.chunk_bytes, name)
+            )
+            line, closed = prologue.lines + 1, False
+            for block in whole_elements(threaded_map(work_out, tasks), export.user_id, name):
+                found = block.found.shifted(line)
+                if found.rejected.height:
+                    self._reject(export, found.rejected)
+                elements.append(found.blocks)
+                counts.update(found.counts, hr_records=found.samples.height)
+                counts["bytes_read"] += len(block.lines.data)
+                closed |= closes_root(block.lines)
+                line += block.lines.height
+                yield found.samples
+        if not closed:
+            self._reject(export, _truncated(block.lines.text(-1, -1), line - 1))
+        self._finish(export, pl.concat(elements), prologue.dtd, counts)
 
     def _finish(self, export: AppleExport, blocks: pl.DataFrame, dtd: str, counts: Counter) -> None:
         rows, person, broken = parse_blocks(blocks)
@@ -187,10 +196,9 @@ class ApplePass:
         return pl.concat([polars_schema(AppleQuarantine).to_frame(), *self._quarantine])
 
 
-def _truncated(classified: pl.DataFrame) -> pl.DataFrame:
+def _truncated(last_line: str, line_number: int) -> pl.DataFrame:
     """A quarantine row for an export.xml that stops before </HealthData>."""
-    last = classified.tail(1)
-    return last.select(
+    return pl.DataFrame({"line_number": [line_number], "line": [last_line]}).select(
         "line_number",
         pl.lit("export.xml ends without </HealthData>: the export is truncated").alias("reason"),
         _excerpt(pl.col("line")),

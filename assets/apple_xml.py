@@ -1,21 +1,19 @@
-"""export.xml as a stream: a vetted prologue, then the body as polars frames of whole lines.
+"""export.xml as a stream: a vetted prologue, then the body in blocks of whole lines.
 
-Apple writes one element per line, so the body is read line by line with polars' native CSV
-reader (a separator XML never contains, no quoting) instead of an XML parser: several times
-faster than lxml. The prologue's DTD is checked first: entity declarations are refused (Apple
-never declares any; they are how billion-laughs and external-entity attacks work), and the
-malformed DTD of iOS 16 exports is recognised and skipped rather than failing the export.
+Apple writes one element per line, so the body is worked out line by line over raw bytes
+(assets.apple_lines) instead of with an XML parser: many times faster than lxml. The
+prologue's DTD is checked first: entity declarations are refused (Apple never declares any;
+they are how billion-laughs and external-entity attacks work), and the malformed DTD of iOS 16
+exports is recognised and skipped rather than failing the export.
 """
 
 from __future__ import annotations
 
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import polars as pl
 from lxml import etree
 
 from assets.apple_export import UnsafeExportError
@@ -23,9 +21,9 @@ from assets.apple_export import UnsafeExportError
 ROOT_START = b"<HealthData"
 PROLOGUE_LIMIT = 4 * 1024 * 1024
 CHUNK_BYTES = 16 * 1024 * 1024  # fastest measured on 2 cores (8, 12, 24 and 32 MB were slower)
+MAX_LINE_BYTES = 256 * 1024 * 1024
+TOP_LEVEL_LINE = b"\n <"  # and a letter: how Apple starts a top-level element's line
 ENTITY_DECLARATION = re.compile(rb"<!ENTITY\s+(?:%\s*)?([^\s>]+)([^>]*)")
-# XML 1.0 forbids this control character, so it can never split a line into two fields.
-NO_SEPARATOR = "\x1f"
 
 
 class MalformedExportError(ValueError):
@@ -83,41 +81,48 @@ def split_prologue(stream: BinaryIO, name: str) -> tuple[Prologue, bytes]:
     return Prologue(prologue.count(b"\n"), start, dtd_status(prologue)), head[start:]
 
 
-def read_lines(chunk: bytes, first_line: int) -> pl.DataFrame:
-    """Whole lines as a frame (line_number, line); invalid UTF-8 becomes U+FFFD, never an error."""
-    lines = pl.read_csv(
-        io.BytesIO(chunk),
-        has_header=False,
-        separator=NO_SEPARATOR,
-        quote_char=None,
-        new_columns=["line"],
-        schema={"line": pl.String},
-        encoding="utf8-lossy",
-        raise_if_empty=False,
-    )
-    return lines.with_row_index("line_number", offset=first_line).with_columns(
-        pl.col("line_number").cast(pl.Int64), pl.col("line").fill_null("")
-    )
+def body_blocks(stream: BinaryIO, head: bytes, chunk_bytes: int, name: str) -> Iterator[bytes]:
+    """The rest of export.xml in blocks of whole lines (line feeds only, the last one added if
+    the file lacks it). Each block ends, where it can, before a line that looks like the start
+    of a top-level element (Apple indents those by one space), so that blocks can be worked out
+    on their own; the pass checks that guess and mends the blocks where it was wrong."""
+    carry = head
+    while True:
+        block = bytearray(len(carry) + chunk_bytes)
+        block[: len(carry)] = carry
+        size = len(carry) + _read_into(stream, memoryview(block)[len(carry) :])
+        if size == len(carry):
+            break
+        cut = _cut(block, size)
+        if cut == 0 and size > MAX_LINE_BYTES:
+            raise MalformedExportError(f"{name}: a line runs over {MAX_LINE_BYTES >> 20} MB")
+        if cut:
+            yield _line_feeds(memoryview(block)[:cut])
+        carry = block[cut:size]
+    if carry:
+        yield _line_feeds(memoryview(carry if carry.endswith(b"\n") else carry + b"\n"))
 
 
-def iter_blocks(stream: BinaryIO, chunk_bytes: int) -> Iterator[tuple[bytes, bytes]]:
-    """(raw block, rest of its last line): joined, they end at a line end (or the file's end).
-    Kept apart so the caller copies them once, together with what it carries over."""
-    while block := stream.read(chunk_bytes):
-        yield block, b"" if block.endswith(b"\n") else stream.readline()
+def _read_into(stream: BinaryIO, target: memoryview) -> int:
+    filled = 0
+    while filled < len(target) and (got := stream.readinto(target[filled:])):
+        filled += got
+    return filled
 
 
-def whole_lines(*parts: bytes) -> bytes:
-    """Join parts into newline-terminated lines; CRLF normalised so line counts hold."""
-    data = b"".join(parts)
-    if b"\r" in data:
-        data = data.replace(b"\r\n", b"\n")
-    return data if data.endswith(b"\n") else data + b"\n"
+def _cut(block: bytearray, size: int) -> int:
+    """Where the last line that looks like a top-level start begins, else after the last line
+    feed, else 0 (no whole line yet)."""
+    width = len(TOP_LEVEL_LINE)
+    at = block.rfind(TOP_LEVEL_LINE, 0, size - 1)  # a byte must follow it
+    while at >= 0 and not ord("a") <= block[at + width] | 0x20 <= ord("z"):
+        at = block.rfind(TOP_LEVEL_LINE, 0, at + width - 1)
+    return at + 1 if at >= 0 else block.rfind(b"\n", 0, size) + 1
 
 
-def tail_bytes(chunk: bytes, lines: int) -> int:
-    """Byte offset where the last `lines` lines of a newline-terminated chunk begin."""
-    end = len(chunk) - 1
-    for _ in range(lines):
-        end = chunk.rfind(b"\n", 0, end)
-    return end + 1
+def _line_feeds(block: memoryview) -> bytes | memoryview:
+    """CRLF as LF, so that line counts and line ends hold."""
+    raw = block.obj
+    if raw.find(b"\r", 0, len(block)) < 0:
+        return block
+    return bytes(block).replace(b"\r\n", b"\n")
