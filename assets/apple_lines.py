@@ -18,7 +18,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 import polars as pl
 
-from assets.spans import spans, texts
+from assets.spans import Template, spans, texts
 
 OTHER, ROOT, RECORD, METADATA_ENTRY, WORKOUT, ME, EXPORT_DATE = range(7)
 NOT_A_TAG = -1  # a blank line, or a value continued from the line before
@@ -30,13 +30,15 @@ TAG_NAMES = {
     ME: b"Me",
     EXPORT_DATE: b"ExportDate",
 }
+NAME_TEMPLATES = {key: Template(name) for key, name in TAG_NAMES.items()}
 # Top-level elements whose whole text is parsed with lxml (few per export).
 BLOCK_TAGS = {WORKOUT: "Workout", ME: "Me", EXPORT_DATE: "ExportDate"}
 HR_TYPE_ATTRIBUTE = 'type="HKQuantityTypeIdentifierHeartRate"'
 MOTION_KEY = 'key="HKMetadataKeyHeartRateMotionContext"'
 # How Apple writes them: right after the tag's name, so they are checked where they must be.
-APPLE_HR_TYPE = f" {HR_TYPE_ATTRIBUTE}".encode()
-APPLE_MOTION = f' {MOTION_KEY} value="'.encode()
+TYPED = Template(b' type="')
+APPLE_HR_TYPE = Template(f" {HR_TYPE_ATTRIBUTE}".encode())
+APPLE_MOTION = Template(f' {MOTION_KEY} value="'.encode())
 NAME_PUNCTUATION = np.frombuffer(b"_.:-", np.uint8)
 
 
@@ -78,24 +80,6 @@ class Lines:
         return texts(spans(self.data, self.starts[rows], self.ends[rows]))
 
 
-def _equal_at(data: np.ndarray, at: np.ndarray, literal: bytes) -> np.ndarray:
-    """data[a : a + len(literal)] == literal for each offset a, compared a word at a time, and
-    only where the words before matched."""
-    size = len(data) - 7
-    words = np.ndarray((max(size, 0),), "<u8", buffer=data, strides=(1,))
-    near_end = at + -(-len(literal) // 8) * 8 > len(data)
-    equal = np.zeros(len(at), bool)
-    rows = np.flatnonzero(~near_end)
-    for start in range(0, len(literal), 8):
-        part = literal[start : start + 8]
-        word = words[at[rows] + start] & np.uint64((1 << 8 * len(part)) - 1)
-        rows = rows[word == np.uint64(int.from_bytes(part, "little"))]
-    equal[rows] = True
-    for row in np.flatnonzero(near_end):
-        equal[row] = data[at[row] : at[row] + len(literal)].tobytes() == literal
-    return equal
-
-
 def _is_name_byte(byte: np.ndarray) -> np.ndarray:
     """[A-Za-z0-9_.:-] or any byte of a multi-byte UTF-8 character."""
     letter = byte | 0x20
@@ -115,7 +99,7 @@ def _tags(data: np.ndarray, name: np.ndarray) -> np.ndarray:
     initials = data[name] | (second << 8)
     for key, text in TAG_NAMES.items():
         rows = np.flatnonzero(initials == int.from_bytes(text[:2], "little"))
-        rows = rows[_equal_at(data, name[rows], text)]
+        rows = rows[NAME_TEMPLATES[key].matches(data, name[rows])]
         after = np.minimum(name[rows] + len(text), len(data) - 1)
         tag[rows[~_is_name_byte(data[after])]] = key
     return tag
@@ -198,16 +182,17 @@ def _lines_frame(lines: Lines, rows: np.ndarray) -> pl.DataFrame:
 
 
 def _heart_rate_records(lines: Lines, buffer: np.ndarray) -> pl.DataFrame:
-    """line_number, top_no and line of top-level Records whose line holds HR_TYPE_ATTRIBUTE:
-    checked in place where the type comes first (as Apple writes it), else searched for."""
+    """line_number and top_no of top-level Records whose line holds HR_TYPE_ATTRIBUTE: checked
+    in place where the type comes first (as Apple writes it), else searched for."""
     records = np.flatnonzero((lines.tag == RECORD) & lines.top_start)
     after_name = lines.name_at[records] + len("Record")
-    typed = _equal_at(buffer, after_name, APPLE_HR_TYPE[:7])  # ' type="'
-    apple = records[typed][_equal_at(buffer, after_name[typed], APPLE_HR_TYPE)]
+    typed = TYPED.matches(buffer, after_name)
+    apple = records[typed][APPLE_HR_TYPE.matches(buffer, after_name[typed])]
     other = _lines_frame(lines, records[~typed]).filter(
         pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
     )
-    return pl.concat([_lines_frame(lines, apple), other]).sort("line_number")
+    found = pl.DataFrame({"line_number": apple.astype(np.int64), "top_no": lines.top_no[apple]})
+    return pl.concat([found, other.drop("line")]).sort("line_number")
 
 
 def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.DataFrame:
@@ -217,11 +202,11 @@ def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.D
         (lines.tag == METADATA_ENTRY) & (lines.depth_before == 1) & (lines.top_tag == RECORD)
     )
     entries = entries[np.isin(lines.top_no[entries], tops)]
-    value_at = lines.name_at[entries] + len("MetadataEntry") + len(APPLE_MOTION)
+    value_at = lines.name_at[entries] + len("MetadataEntry") + APPLE_MOTION.size
     last = len(buffer) - 1
     digit = buffer[np.minimum(value_at, last)].astype(np.int16) - ord("0")
     apple = (
-        _equal_at(buffer, value_at - len(APPLE_MOTION), APPLE_MOTION)
+        APPLE_MOTION.matches(buffer, value_at - APPLE_MOTION.size)
         & (digit >= 0)
         & (digit <= 9)
         & (buffer[np.minimum(value_at + 1, last)] == ord('"'))
@@ -238,17 +223,15 @@ def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.D
     return pl.concat([read, parsed])
 
 
-def heart_rate_lines(lines: Lines) -> pl.DataFrame:
-    """Top-level heart-rate Records (exact type, never HRV or resting HR) with their motion context.
-
-    Returns line_number, line and motion_context (the child MetadataEntry's value, or null).
-    """
+def heart_rate_records(lines: Lines) -> pl.DataFrame:
+    """Top-level heart-rate Records (exact type, never HRV or resting HR) with their motion
+    context: line_number and motion_context (the child MetadataEntry's value, or null)."""
     buffer = np.frombuffer(lines.data, np.uint8)
     records = _heart_rate_records(lines, buffer)
     motion = _motion_contexts(lines, buffer, records["top_no"].to_numpy())
     return records.join(
         motion, on="top_no", how="left", maintain_order="left", coalesce=True
-    ).select("line_number", "line", "motion_context")
+    ).select("line_number", "motion_context")
 
 
 def element_blocks(lines: Lines) -> pl.DataFrame:

@@ -13,16 +13,23 @@ from dataclasses import dataclass
 import polars as pl
 
 from assets.apple_export import AppleExport
+from assets.apple_layout import SOURCES, apple_layout
 from assets.apple_lines import (
     Lines,
     closes_root,
     complete_prefix,
     element_blocks,
-    heart_rate_lines,
+    heart_rate_records,
     line_structure,
     record_counts,
 )
-from assets.apple_records import apple_time, attribute_columns, heart_rate_rows
+from assets.apple_records import (
+    apple_time,
+    attribute_columns,
+    clean_texts,
+    heart_rate_rows,
+    with_times,
+)
 from assets.apple_workouts import parse_blocks, workout_table
 from assets.apple_xml import CHUNK_BYTES, MalformedExportError, body_blocks, split_prologue
 from assets.streaming import streamed, threaded_map
@@ -55,10 +62,22 @@ class Extracted:
         )
 
 
+def heart_rate_attributes(lines: Lines) -> pl.DataFrame:
+    """Attribute columns (source texts cleaned, times read) of every heart-rate record, in file
+    order: read in place where Apple's layout holds, else by the general reader."""
+    read, others = apple_layout(lines, heart_rate_records(lines))
+    if not others.height:
+        return read
+    general = attribute_columns(
+        others.with_columns(line=lines.strings(others["line_number"].to_numpy()))
+    )
+    general = with_times(clean_texts(general, SOURCES))
+    return pl.concat([read.select(general.columns), general]).sort("line_number")
+
+
 def extract(lines: Lines, user_id: str) -> Extracted:
-    hr_lines = heart_rate_lines(lines)
-    samples, bad = heart_rate_rows(attribute_columns(hr_lines), user_id)
-    rejected = bad.join(hr_lines.select("line_number", "line"), "line_number").select(
+    samples, bad = heart_rate_rows(heart_rate_attributes(lines), user_id)
+    rejected = bad.with_columns(line=lines.strings(bad["line_number"].to_numpy())).select(
         "line_number", "reason", _excerpt(pl.col("line"))
     )
     return Extracted(samples, rejected, element_blocks(lines), record_counts(lines))

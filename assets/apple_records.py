@@ -148,16 +148,23 @@ def clean_texts(attributes: pl.DataFrame, columns: tuple[str, ...]) -> pl.DataFr
     return attributes.with_columns(*texts, text_problem=problem)
 
 
-def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed heart-rate samples, and (line_number, reason) for records that fail."""
-    attributes = clean_texts(attributes, ("source_name", "source_version", "device"))
+def with_times(attributes: pl.DataFrame) -> pl.DataFrame:
+    """start_raw and end_raw read as start and end (UTC instants, null where malformed)."""
     start, _ = apple_time("start_raw")
     same_end = attributes.select((pl.col("end_raw") == pl.col("start_raw")).all()).item()
     end = start if same_end else apple_time("end_raw")[0]
     # Lazy, so common subexpressions (the offset, `end` when it is `start`) are computed once.
-    typed = attributes.lazy().with_columns(
-        start=start, end=end, value=pl.col("value_raw").cast(pl.Float64, strict=False)
+    return (
+        attributes.lazy().with_columns(start=start, end=end).drop("start_raw", "end_raw").collect()
     )
+
+
+def heart_rate_rows(attributes: pl.DataFrame, user_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed heart-rate samples, and (line_number, reason) for records that fail.
+
+    `attributes`: attribute_columns with the source texts cleaned (clean_texts) and the times
+    read (with_times)."""
+    typed = attributes.lazy().with_columns(value=pl.col("value_raw").cast(pl.Float64, strict=False))
     reason = pl.col("text_problem").fill_null(
         pl.when(pl.col("unit").is_null())
         .then(pl.lit(f"unit missing, expected '{HR_UNIT}'"))
