@@ -86,11 +86,11 @@ def body_blocks(stream: BinaryIO, head: bytes, chunk_bytes: int, name: str) -> I
     the file lacks it). Each block ends, where it can, before a line that looks like the start
     of a top-level element (Apple indents those by one space), so that blocks can be worked out
     on their own; the pass checks that guess and mends the blocks where it was wrong."""
-    carry = head
+    carry, source = b"", _HeadFirst(head, stream)
     while True:
         block = bytearray(len(carry) + chunk_bytes)
         block[: len(carry)] = carry
-        size = len(carry) + _read_into(stream, memoryview(block)[len(carry) :])
+        size = len(carry) + _read_into(source, memoryview(block)[len(carry) :])
         if size == len(carry):
             break
         cut = _cut(block, size)
@@ -103,7 +103,22 @@ def body_blocks(stream: BinaryIO, head: bytes, chunk_bytes: int, name: str) -> I
         yield _line_feeds(memoryview(carry if carry.endswith(b"\n") else carry + b"\n"))
 
 
-def _read_into(stream: BinaryIO, target: memoryview) -> int:
+class _HeadFirst:
+    """The body as one stream: the bytes read with the prologue, then the rest of the file."""
+
+    def __init__(self, head: bytes, stream: BinaryIO):
+        self.head, self.stream = memoryview(head), stream
+
+    def readinto(self, target: memoryview) -> int:
+        if not self.head:
+            return self.stream.readinto(target)
+        count = min(len(target), len(self.head))
+        target[:count] = self.head[:count]
+        self.head = self.head[count:]
+        return count
+
+
+def _read_into(stream: _HeadFirst, target: memoryview) -> int:
     filled = 0
     while filled < len(target) and (got := stream.readinto(target[filled:])):
         filled += got

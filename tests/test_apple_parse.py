@@ -149,6 +149,24 @@ def test_any_block_size_gives_the_same_tables(tmp_path_factory, chunk_bytes):
     assert chunked.users.drop("bytes_read").equals(reference.users.drop("bytes_read"))
 
 
+@settings(max_examples=20, deadline=None)
+@given(chunk_bytes=st.integers(min_value=1, max_value=3000), indent=st.sampled_from(["", " "]))
+def test_blocks_are_mended_where_the_layout_misleads_the_cut(tmp_path_factory, chunk_bytes, indent):
+    """Blocks are cut before lines indented as Apple indents top-level elements; an export
+    indented otherwise (not at all, or one space on every line) reads the same."""
+    path = tmp_path_factory.mktemp("export")
+    write_export(path / "apple" / "anna", DST_AND_TRIP)
+    body = DST_AND_TRIP.index("\n", DST_AND_TRIP.index("<HealthData locale")) + 1
+    lines = DST_AND_TRIP[body:].splitlines()
+    flat = DST_AND_TRIP[:body] + "\n".join(indent + line.strip() for line in lines)
+    write_export(path / "flat" / "anna", flat)
+    reference, mended = ingest(path / "apple"), ingest(path / "flat", chunk_bytes)
+    assert mended.hr_samples.collect().equals(reference.hr_samples.collect())
+    assert mended.workouts.equals(reference.workouts)
+    unchanged = pl.exclude("bytes_read", "export_path")
+    assert mended.users.select(unchanged).equals(reference.users.select(unchanged))
+
+
 def test_apple_time_reads_half_hour_and_negative_offsets():
     texts = pl.DataFrame(
         {"t": ["2019-06-01 07:12:58 -0530", "2019-06-01 07:12:58 +0545", "2019-06-01 07:12", None]}
