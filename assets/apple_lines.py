@@ -39,7 +39,6 @@ MOTION_KEY = 'key="HKMetadataKeyHeartRateMotionContext"'
 TYPED = Template(b' type="')
 APPLE_HR_TYPE = Template(f" {HR_TYPE_ATTRIBUTE}".encode())
 APPLE_MOTION = Template(f' {MOTION_KEY} value="'.encode())
-NAME_PUNCTUATION = np.frombuffer(b"_.:-", np.uint8)
 
 
 @dataclass(frozen=True)
@@ -51,7 +50,7 @@ class Lines:
     starts: np.ndarray
     ends: np.ndarray
     name_at: np.ndarray  # where the tag's name starts
-    tag: np.ndarray  # a TAG_NAMES key, OTHER or NOT_A_TAG
+    tag: np.ndarray  # a TAG_NAMES key (closing tags: ROOT only), OTHER or NOT_A_TAG
     closes: np.ndarray  # </...>
     depth_before: np.ndarray  # 0: directly inside <HealthData>
     top_start: np.ndarray  # opens a top-level element
@@ -80,29 +79,37 @@ class Lines:
         return texts(spans(self.data, self.starts[rows], self.ends[rows]))
 
 
-def _is_name_byte(byte: np.ndarray) -> np.ndarray:
-    """[A-Za-z0-9_.:-] or any byte of a multi-byte UTF-8 character."""
-    letter = byte | 0x20
-    return (
-        ((letter >= ord("a")) & (letter <= ord("z")))
-        | ((byte >= ord("0")) & (byte <= ord("9")))
-        | np.isin(byte, NAME_PUNCTUATION)
-        | (byte >= 0x80)
-    )
+def _name_bytes() -> np.ndarray:
+    """Per byte value: can it be part of a tag's name? ([A-Za-z0-9_.:-], or any byte of a
+    multi-byte UTF-8 character)."""
+    table = np.zeros(256, bool)
+    for low, high in ((b"a", b"z"), (b"A", b"Z"), (b"0", b"9"), (b"\x80", b"\xff")):
+        table[low[0] : high[0] + 1] = True
+    table[list(b"_.:-")] = True
+    return table
 
 
-def _tags(data: np.ndarray, name: np.ndarray) -> np.ndarray:
-    """The TAG_NAMES key of the name at each offset, OTHER for any other name."""
+IS_NAME_BYTE = _name_bytes()
+
+
+def _tags(data: np.ndarray, name: np.ndarray, keys: tuple[int, ...]) -> np.ndarray:
+    """The key (one of `keys`) of the name at each offset, OTHER for any other name."""
     tag = np.full(len(name), OTHER, np.int8)
     # Names are told apart by their first two bytes, so each is compared only where it may be.
     second = data[np.minimum(name + 1, len(data) - 1)].astype(np.uint16)
     initials = data[name] | (second << 8)
-    for key, text in TAG_NAMES.items():
+    for key in keys:
+        text = TAG_NAMES[key]
         rows = np.flatnonzero(initials == int.from_bytes(text[:2], "little"))
         rows = rows[NAME_TEMPLATES[key].matches(data, name[rows])]
         after = np.minimum(name[rows] + len(text), len(data) - 1)
-        tag[rows[~_is_name_byte(data[after])]] = key
+        tag[rows[~IS_NAME_BYTE[data[after]]]] = key
     return tag
+
+
+def _indentation(byte: np.ndarray) -> np.ndarray:
+    """Space, tab, CR, VT or FF (any control byte but the line feed that ends a line)."""
+    return (byte <= ord(" ")) & (byte != ord("\n"))
 
 
 def line_structure(data: bytes | memoryview) -> Lines:
@@ -117,7 +124,7 @@ def line_structure(data: bytes | memoryview) -> Lines:
     starts = np.zeros_like(ends)
     starts[1:] = ends[:-1] + 1
     first = starts.copy()  # the first byte that is not indentation (space, tab, CR, VT, FF)
-    while (indented := (buffer[first] <= ord(" ")) & (buffer[first] != ord("\n"))).any():
+    while (indented := _indentation(buffer[first])).any():
         first += indented
     last = len(buffer) - 1
     opens_tag = buffer[first] == ord("<")
@@ -125,8 +132,11 @@ def line_structure(data: bytes | memoryview) -> Lines:
     name = np.minimum(first + 1 + closes, last)
     initial = buffer[name] | 0x20
     is_tag = opens_tag & (initial >= ord("a")) & (initial <= ord("z"))
-    tag = np.where(is_tag, _tags(buffer, name), NOT_A_TAG).astype(np.int8)
     closes &= is_tag
+    tag = np.where(is_tag, OTHER, NOT_A_TAG).astype(np.int8)
+    for rows, keys in ((is_tag & ~closes, tuple(TAG_NAMES)), (closes, (ROOT,))):
+        rows = np.flatnonzero(rows)
+        tag[rows] = _tags(buffer, name[rows], keys)
     self_closing = (buffer[ends - 1] == ord(">")) & (buffer[np.maximum(ends - 2, 0)] == ord("/"))
     counted = is_tag & (tag != ROOT)
     step = (counted & ~closes & ~self_closing).astype(np.int32) - (counted & closes)
