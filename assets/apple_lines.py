@@ -222,15 +222,21 @@ def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.D
         & (buffer[np.minimum(value_at + 1, last)] == ord('"'))
     )
     read = pl.DataFrame(
-        {"top_no": lines.top_no[entries[apple]], "motion_context": digit[apple]},
-        schema={"top_no": pl.Int64, "motion_context": pl.Int8},
+        {
+            "line_number": entries[apple].astype(np.int64),
+            "top_no": lines.top_no[entries[apple]],
+            "motion_context": digit[apple],
+        },
+        schema={"line_number": pl.Int64, "top_no": pl.Int64, "motion_context": pl.Int8},
     )
     parsed = (
         _lines_frame(lines, entries[~apple])
         .filter(pl.col("line").str.contains(MOTION_KEY, literal=True))
-        .select(pl.col("top_no").cast(pl.Int64), motion_context=MOTION_CONTEXT)
+        .select("line_number", pl.col("top_no").cast(pl.Int64), motion_context=MOTION_CONTEXT)
     )
-    return pl.concat([read, parsed])
+    if parsed.height:  # a record may hold more than one: keep them in file order
+        read = pl.concat([read, parsed]).sort("line_number")
+    return read.drop("line_number")
 
 
 def heart_rate_records(lines: Lines) -> pl.DataFrame:

@@ -96,10 +96,13 @@ def work_out(data: bytes | memoryview, user_id: str) -> Block:
     return Block(lines, extract(lines, user_id))
 
 
-def whole_elements(blocks: Iterator[Block], user_id: str, name: str) -> Iterator[Block]:
-    """The blocks mended where a guessed cut fell inside an element: such a block keeps its
-    whole elements, and the rest is worked out again with the next block's bytes. A block is
-    right as worked out when the one before it ended between elements."""
+def whole_elements(
+    blocks: Iterator[Block], user_id: str, name: str, line: int
+) -> Iterator[tuple[Block, int]]:
+    """The blocks, each with the file's number for its first line (`line` for the first), mended
+    where a guessed cut fell inside an element: such a block keeps its whole elements, and the
+    rest is worked out again with the next block's bytes. A block is right as worked out when
+    the one before it ended between elements."""
     carry = b""
     for block in blocks:
         if carry:
@@ -110,14 +113,17 @@ def whole_elements(blocks: Iterator[Block], user_id: str, name: str) -> Iterator
             keep = complete_prefix(lines)
             carry = bytes(lines.data[lines.starts[keep] :])
             if len(carry) > MAX_ELEMENT_BYTES:
-                raise MalformedExportError(f"{name}: an element spans over 256 MB")
+                raise MalformedExportError(
+                    f"{name} line {line + keep}: an element spans over 256 MB"
+                )
             if not keep:
                 continue
             lines = lines.head(keep)
             block = Block(lines, extract(lines, user_id))
-        yield block
+        yield block, line
+        line += block.lines.height
     if carry:
-        yield work_out(carry, user_id)
+        yield work_out(carry, user_id), line
 
 
 class ApplePass:
@@ -159,8 +165,9 @@ class ApplePass:
             tasks = (
                 (data, export.user_id) for data in body_blocks(stream, head, self.chunk_bytes, name)
             )
-            line, closed = prologue.lines + 1, False
-            for block in whole_elements(threaded_map(work_out, tasks), export.user_id, name):
+            blocks = threaded_map(work_out, tasks)
+            closed, last_line = False, (0, "")
+            for block, line in whole_elements(blocks, export.user_id, name, prologue.lines + 1):
                 found = block.found.shifted(line)
                 if found.rejected.height:
                     self._reject(export, found.rejected)
@@ -168,10 +175,10 @@ class ApplePass:
                 counts.update(found.counts, hr_records=found.samples.height)
                 counts["bytes_read"] += len(block.lines.data)
                 closed |= closes_root(block.lines)
-                line += block.lines.height
+                last_line = (line + block.lines.height - 1, block.lines.text(-1, -1))
                 yield found.samples
         if not closed:
-            self._reject(export, _truncated(block.lines.text(-1, -1), line - 1))
+            self._reject(export, _truncated(*last_line))
         self._finish(export, pl.concat(elements), prologue.dtd, counts)
 
     def _finish(self, export: AppleExport, blocks: pl.DataFrame, dtd: str, counts: Counter) -> None:
@@ -215,9 +222,9 @@ class ApplePass:
         return pl.concat([polars_schema(AppleQuarantine).to_frame(), *self._quarantine])
 
 
-def _truncated(last_line: str, line_number: int) -> pl.DataFrame:
+def _truncated(line_number: int, line: str) -> pl.DataFrame:
     """A quarantine row for an export.xml that stops before </HealthData>."""
-    return pl.DataFrame({"line_number": [line_number], "line": [last_line]}).select(
+    return pl.DataFrame({"line_number": [line_number], "line": [line]}).select(
         "line_number",
         pl.lit("export.xml ends without </HealthData>: the export is truncated").alias("reason"),
         _excerpt(pl.col("line")),

@@ -81,7 +81,9 @@ def split_prologue(stream: BinaryIO, name: str) -> tuple[Prologue, bytes]:
     return Prologue(prologue.count(b"\n"), start, dtd_status(prologue)), head[start:]
 
 
-def body_blocks(stream: BinaryIO, head: bytes, chunk_bytes: int, name: str) -> Iterator[bytes]:
+def body_blocks(
+    stream: BinaryIO, head: bytes, chunk_bytes: int, name: str
+) -> Iterator[bytes | memoryview]:
     """The rest of export.xml in blocks of whole lines (line feeds only, the last one added if
     the file lacks it). Each block ends, where it can, before a line that looks like the start
     of a top-level element (Apple indents those by one space), so that blocks can be worked out

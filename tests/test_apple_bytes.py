@@ -165,6 +165,8 @@ def test_records_read_in_place_as_the_general_reader_reads_them(specs):
     lines = line_structure(data)
     records = heart_rate_records(lines)
     assert records["line_number"].to_list() == first_lines.tolist()
+    motion = [None if spec["motion"] is None else int(spec["motion"]) for spec in specs]
+    assert records["motion_context"].to_list() == motion
     read, others = apple_layout(lines, records)
     in_place = [int(n) for n, spec in zip(first_lines, specs, strict=True) if _read_in_place(spec)]
     assert read["line_number"].to_list() == in_place

@@ -124,9 +124,10 @@ def test_truncated_export_keeps_what_it_has_and_says_so(tmp_path):
     xml = export_xml(hr("2021-07-10 08:00:00 +0200", "70"), close=False)
     export_pass = ingest(write_export(tmp_path / "anna", xml))
     assert export_pass.hr_samples.collect().height == 1
-    assert export_pass.quarantine["reason"].to_list() == [
-        "export.xml ends without </HealthData>: the export is truncated"
+    assert export_pass.quarantine.select("line_number", "reason").rows() == [
+        (xml.count("\n"), "export.xml ends without </HealthData>: the export is truncated")
     ]
+    assert export_pass.quarantine["excerpt"][0].startswith("<Record ")
 
 
 def test_zip_reads_like_the_folder(tmp_path):
