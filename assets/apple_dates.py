@@ -22,6 +22,7 @@ FIELDS = {  # name: (first byte, digits)
     "offset_minutes": (23, 2),
 }
 SEPARATORS = {4: "-", 7: "-", 10: " ", 13: ":", 16: ":", 19: " "}
+SEPARATOR_PLACES = list(SEPARATORS)
 SEPARATOR_BYTES = np.frombuffer("".join(SEPARATORS.values()).encode(), np.uint8)
 SIGN = 20
 DIGITS = [first + i for first, count in FIELDS.values() for i in range(count)]
@@ -55,7 +56,7 @@ def apple_instants(raw: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """(UTC microseconds since the epoch, whether it was read) of each row of DATE_BYTES bytes."""
     digits = raw - np.uint8(ord("0"))  # anything but a digit wraps round to over 9
     read = (digits[:, DIGITS] <= 9).all(axis=1)
-    read &= (raw[:, list(SEPARATORS)] == SEPARATOR_BYTES).all(axis=1)
+    read &= (raw[:, SEPARATOR_PLACES] == SEPARATOR_BYTES).all(axis=1)
     read &= (raw[:, SIGN] == ord("+")) | (raw[:, SIGN] == ord("-"))
     year, month, day, hour, minute, second, offset_hours, offset_minutes = _numbers(digits)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))

@@ -18,11 +18,11 @@ import numpy as np
 import polars as pl
 
 from assets.apple_dates import DATE_BYTES, apple_instants
-from assets.apple_lines import Lines
+from assets.apple_lines import APPLE_HR_TYPE, Lines
 from assets.apple_records import HR_UNIT, clean_texts
 from assets.spans import Template, first_bytes, spans, texts
 
-HEAD = Template(b' type="HKQuantityTypeIdentifierHeartRate" sourceName="')  # after "<Record"
+SOURCE_NAME = Template(b' sourceName="')  # after the type, which heart_rate_records checked
 TAIL = Template(
     f'" unit="{HR_UNIT}" creationDate="'.encode(),
     DATE_BYTES,
@@ -52,11 +52,11 @@ def _opening_quotes(buffer: np.ndarray, closing: np.ndarray) -> np.ndarray:
     return found
 
 
-def _sources(middles: pl.Series) -> pl.DataFrame:
-    """Each distinct `sourceName…device` run (told apart by hash) split into the three texts,
-    unescaped, with text_problem; runs not written as Apple writes them are left out."""
+def _sources(runs: pl.DataFrame) -> pl.DataFrame:
+    """Each distinct `sourceName…device` run (told apart by its hash) split into the three
+    texts, unescaped, with text_problem; runs not written as Apple writes them are left out."""
     parts = pl.col("parts")
-    distinct = pl.DataFrame({"run": middles, "hash": middles.hash()}).unique("hash")
+    distinct = runs.unique("hash")
     split = distinct.with_columns(parts=texts(distinct["run"]).str.split('"')).filter(
         (parts.list.len() == 5)
         & (parts.list.get(1) == " sourceVersion=")
@@ -66,18 +66,19 @@ def _sources(middles: pl.Series) -> pl.DataFrame:
     return clean_texts(split.select("run", "hash", *columns), SOURCES)
 
 
-def _in_place(lines: Lines, rows: np.ndarray) -> tuple[np.ndarray, dict[str, pl.Series]]:
-    """Which lines are in Apple's layout, and for those: the run of source texts, start, end
+def _in_place(lines: Lines, records: pl.DataFrame) -> tuple[np.ndarray, dict[str, pl.Series]]:
+    """Which records are in Apple's layout, and for those: the run of source texts, start, end
     and value_raw."""
     buffer = np.frombuffer(lines.data, np.uint8)
-    head = lines.name_at[rows] + len("Record")
+    rows = records["line_number"].to_numpy()
+    head = lines.name_at[rows] + len("Record") + APPLE_HR_TYPE.size  # sourceName's place
     ends = lines.ends[rows]
     closing = ends - 2 - (buffer[ends - 2] == ord("/"))  # the value's '"', before '/>' or '>'
     opening = _opening_quotes(buffer, closing)
     tail = opening + 1 - TAIL.size
-    fits = (buffer[ends - 1] == ord(">")) & (buffer[closing] == ord('"'))
-    fits &= tail >= head + HEAD.size
-    fits[fits] = HEAD.matches(buffer, head[fits]) & TAIL.matches(buffer, tail[fits])
+    fits = records["type_first"].to_numpy() & (buffer[ends - 1] == ord(">"))
+    fits &= (buffer[closing] == ord('"')) & (tail >= head + SOURCE_NAME.size)
+    fits[fits] = SOURCE_NAME.matches(buffer, head[fits]) & TAIL.matches(buffer, tail[fits])
     start_bytes = first_bytes(buffer, tail + START_AT, DATE_BYTES)
     end_bytes = first_bytes(buffer, tail + END_AT, DATE_BYTES)
     start, start_read = apple_instants(start_bytes)
@@ -89,7 +90,7 @@ def _in_place(lines: Lines, rows: np.ndarray) -> tuple[np.ndarray, dict[str, pl.
     keep = np.flatnonzero(fits)
     head, tail, opening, closing = head[keep], tail[keep], opening[keep], closing[keep]
     return fits, {
-        "run": spans(lines.data, head + HEAD.size, tail),
+        "run": spans(lines.data, head + SOURCE_NAME.size, tail),
         "start": pl.Series(start[keep]).cast(pl.Datetime("us", "UTC")),
         "end": pl.Series(end[keep]).cast(pl.Datetime("us", "UTC")),
         "value_raw": texts(spans(lines.data, opening + 1, closing)),
@@ -97,14 +98,14 @@ def _in_place(lines: Lines, rows: np.ndarray) -> tuple[np.ndarray, dict[str, pl.
 
 
 def apple_layout(lines: Lines, records: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The attribute columns of `records` (line_number, motion_context) written in Apple's
-    layout, as the general reader gives them after clean_texts and with_times; and the other
-    records."""
-    fits, columns = _in_place(lines, records["line_number"].to_numpy())
+    """The attribute columns of `records` (heart_rate_records) written in Apple's layout, as
+    the general reader gives them after clean_texts and with_times; and the other records."""
+    fits, columns = _in_place(lines, records)
     found = records.filter(pl.Series(fits)).with_columns(
         **columns, unit=pl.lit(HR_UNIT), hash=columns["run"].hash()
     )
-    read = found.join(_sources(columns["run"]), on="hash", maintain_order="left", suffix="_seen")
+    sources = _sources(found.select("run", "hash"))
+    read = found.join(sources, on="hash", maintain_order="left", suffix="_seen")
     read = read.filter(pl.col("run") == pl.col("run_seen"))  # not a hash collision
     others = records.join(read.select("line_number"), on="line_number", how="anti")
-    return read.drop("run", "run_seen", "hash"), others
+    return read.drop("run", "run_seen", "hash", "type_first"), others.drop("type_first")

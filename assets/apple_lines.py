@@ -76,6 +76,7 @@ class Lines:
         return bytes(self.data[self.starts[first] : self.ends[last]]).decode(errors="replace")
 
     def strings(self, rows: np.ndarray) -> pl.Series:
+        """The given lines as a String series (no line feeds)."""
         return texts(spans(self.data, self.starts[rows], self.ends[rows]))
 
 
@@ -183,26 +184,28 @@ MOTION_CONTEXT = _motion_context()
 def _lines_frame(lines: Lines, rows: np.ndarray) -> pl.DataFrame:
     """line_number, top_no and line (text) of the given lines."""
     return pl.DataFrame(
-        {
-            "line_number": rows.astype(np.int64),
-            "top_no": lines.top_no[rows],
-            "line": lines.strings(rows),
-        }
+        {"line_number": rows, "top_no": lines.top_no[rows], "line": lines.strings(rows)},
+        schema={"line_number": pl.Int64, "top_no": pl.Int64, "line": pl.String},
     )
 
 
-def _heart_rate_records(lines: Lines, buffer: np.ndarray) -> pl.DataFrame:
-    """line_number and top_no of top-level Records whose line holds HR_TYPE_ATTRIBUTE: checked
-    in place where the type comes first (as Apple writes it), else searched for."""
+def _typed_records(lines: Lines, buffer: np.ndarray) -> pl.DataFrame:
+    """line_number, top_no and type_first of top-level Records whose line holds
+    HR_TYPE_ATTRIBUTE: checked in place where the type comes first (as Apple writes it), else
+    searched for."""
     records = np.flatnonzero((lines.tag == RECORD) & lines.top_start)
     after_name = lines.name_at[records] + len("Record")
     typed = TYPED.matches(buffer, after_name)
-    apple = records[typed][APPLE_HR_TYPE.matches(buffer, after_name[typed])]
+    first = records[typed][APPLE_HR_TYPE.matches(buffer, after_name[typed])]
+    found = pl.DataFrame(
+        {"line_number": first, "top_no": lines.top_no[first], "type_first": True},
+        schema={"line_number": pl.Int64, "top_no": pl.Int64, "type_first": pl.Boolean},
+    )
     other = _lines_frame(lines, records[~typed]).filter(
         pl.col("line").str.contains(HR_TYPE_ATTRIBUTE, literal=True)
     )
-    found = pl.DataFrame({"line_number": apple.astype(np.int64), "top_no": lines.top_no[apple]})
-    return pl.concat([found, other.drop("line")]).sort("line_number")
+    other = other.select("line_number", "top_no", type_first=pl.lit(False))
+    return pl.concat([found, other]).sort("line_number")
 
 
 def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.DataFrame:
@@ -232,7 +235,7 @@ def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.D
     parsed = (
         _lines_frame(lines, entries[~apple])
         .filter(pl.col("line").str.contains(MOTION_KEY, literal=True))
-        .select("line_number", pl.col("top_no").cast(pl.Int64), motion_context=MOTION_CONTEXT)
+        .select("line_number", "top_no", motion_context=MOTION_CONTEXT)
     )
     if parsed.height:  # a record may hold more than one: keep them in file order
         read = pl.concat([read, parsed]).sort("line_number")
@@ -241,13 +244,14 @@ def _motion_contexts(lines: Lines, buffer: np.ndarray, tops: np.ndarray) -> pl.D
 
 def heart_rate_records(lines: Lines) -> pl.DataFrame:
     """Top-level heart-rate Records (exact type, never HRV or resting HR) with their motion
-    context: line_number and motion_context (the child MetadataEntry's value, or null)."""
+    context: line_number, motion_context (the child MetadataEntry's value, or null) and
+    type_first (the line starts `<Record type="HKQuantityTypeIdentifierHeartRate"`)."""
     buffer = np.frombuffer(lines.data, np.uint8)
-    records = _heart_rate_records(lines, buffer)
+    records = _typed_records(lines, buffer)
     motion = _motion_contexts(lines, buffer, records["top_no"].to_numpy())
     return records.join(
         motion, on="top_no", how="left", maintain_order="left", coalesce=True
-    ).select("line_number", "motion_context")
+    ).select("line_number", "motion_context", "type_first")
 
 
 def element_blocks(lines: Lines) -> pl.DataFrame:

@@ -127,6 +127,7 @@ record = st.fixed_dictionaries(
         "value": st.sampled_from(["82", "120.5", "", "abc", "1e3", "0" * 40]),
         "order": st.permutations(range(8)),
         "shuffled": st.booleans(),
+        "type_first": st.booleans(),
         "motion": st.one_of(st.none(), st.sampled_from(["0", "1", "12"])),
     }
 )
@@ -138,7 +139,8 @@ def _record_lines(spec: dict) -> list[str]:
     if spec["shuffled"]:
         names = [names[i] for i in spec["order"]]
     attributes = " ".join(f'{name}="{spec[name]}"' for name in names)
-    head = f"{spec['indent']}<Record {HR} {attributes}"
+    attributes = f"{HR} {attributes}" if spec["type_first"] else f"{attributes} {HR}"
+    head = f"{spec['indent']}<Record {attributes}"
     if spec["motion"] is None:
         return [head + "/>"]
     entry = f'  <MetadataEntry key="HKMetadataKeyHeartRateMotionContext" value="{spec["motion"]}"/>'
@@ -148,7 +150,8 @@ def _record_lines(spec: dict) -> list[str]:
 def _read_in_place(spec: dict) -> bool:
     """Whether a record is in Apple's exact layout (the rest go to the general reader)."""
     return (
-        (not spec["shuffled"] or list(spec["order"]) == sorted(spec["order"]))
+        spec["type_first"]
+        and (not spec["shuffled"] or list(spec["order"]) == sorted(spec["order"]))
         and spec["unit"] == "count/min"
         and len(spec["creationDate"]) == len(spec["startDate"]) == DATE_BYTES
         and "-02-30" not in spec["startDate"] + spec["endDate"]
