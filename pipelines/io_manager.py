@@ -19,15 +19,13 @@ from upath import UPath
 # Assets with very wide rows (whole workouts as lists) set this in their definition metadata so a
 # streamed write buffers a bounded number of rows per parquet row group.
 ROW_GROUP_METADATA_KEY = "pulselake/row_group_size"
+LAKE_CODEC = "lz4"  # why LZ4: see write_frame
 
 
 def table_schema(schema: pl.Schema) -> dg.TableSchema:
     return dg.TableSchema(
         columns=[dg.TableColumn(name, str(dtype)) for name, dtype in schema.items()]
     )
-
-
-LAKE_CODEC = "lz4"
 
 
 def is_local(path: UPath) -> bool:
