@@ -1,1 +1,2 @@
-"""Dagster assets, one module per pipeline stage, each a thin wrapper over pure polars functions."""
+"""The stages of pulselake, one package each (see ARCHITECTURE.md): thin Dagster definitions in
+each `defs.py` over pure polars and torch functions in the modules beside them."""

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.apple_align import align_runs
-from assets.apple_export import find_exports
-from assets.apple_pass import ApplePass
-from assets.apple_routes import read_all_routes
+from assets.sources.apple_health.align import align_runs
+from assets.sources.apple_health.export import find_exports
+from assets.sources.apple_health.export_pass import ApplePass
+from assets.sources.apple_health.routes import read_all_routes
 from simulator import APPLE_SAMPLE_PRESET, write_apple_exports
 
 GOOD_MAE_TARGET = 5.0

@@ -18,7 +18,7 @@ from pathlib import Path
 import polars as pl
 from benchlib import fitrec_gates
 
-from assets.artifact_scores import offset_recall_ceiling, recall_by_size, scores
+from assets.quality.artifact_scores import offset_recall_ceiling, recall_by_size, scores
 
 TARGETS = {"offset": 0.9, "spike": 0.9, "flatline": 0.9, "cadence_lock": 0.8}
 # The simulator's offsets are 10-40 bpm and every workout also has a N(0, 5) bpm day offset, so
@@ -36,7 +36,7 @@ def detected(bronze: Path) -> tuple[pl.DataFrame, pl.Series]:
 
 
 def main() -> None:
-    from assets.fitrec_stream import ingest_fitrec_file
+    from assets.sources.fitrec.reader import ingest_fitrec_file
     from simulator import truth_dir_for, write_fitrec
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

@@ -47,7 +47,7 @@ def simulated_bronze(work: Path, lines: int, seed: int, per_user: int = 50) -> P
     file is deleted once ingested); returns the table's path."""
     import time
 
-    from assets.fitrec_stream import ingest_fitrec_file
+    from assets.sources.fitrec.reader import ingest_fitrec_file
     from simulator import write_fitrec
 
     raw, bronze = work / "endomondo.json", work / "fitrec_workouts.parquet"
@@ -65,8 +65,8 @@ def fitrec_gates(bronze: Path | str):
     """The gating pass over a FitRec bronze table, as the quality assets build it."""
     import polars as pl
 
-    from assets.quality_pass import GatePass
-    from assets.unify import fitrec_unified
+    from assets.quality.gate_pass import GatePass
+    from assets.sources.fitrec.unified import fitrec_unified
 
     return GatePass({"fitrec": fitrec_unified(pl.scan_parquet(bronze))})
 

@@ -15,13 +15,13 @@ import time
 import numpy as np
 from benchlib import peak_rss_mb
 
-from assets.bootstrap import intervals
-from assets.evaluation import figures
-from assets.evaluation_run import breakdowns, headline
-from assets.evaluation_steps import step_table
-from assets.forecast import with_forecasts
-from assets.metrics import per_workout
-from assets.workout_categories import workout_categories
+from assets.evaluation.bootstrap import intervals
+from assets.evaluation.defs import figures
+from assets.evaluation.forecast import with_forecasts
+from assets.evaluation.metrics import per_workout
+from assets.evaluation.score import breakdowns, headline
+from assets.evaluation.steps import step_table
+from assets.evaluation.workout_categories import workout_categories
 from models.tensors import FEATURE_NAMES, Scaler, TensorSplit
 
 TARGET_SECONDS = 120.0
@@ -54,7 +54,7 @@ def synthetic_split(windows: int, seed: int) -> tuple[TensorSplit, np.ndarray]:
         workout_id=np.array([f"fitrec/{i}" for i in range(windows)]),
         window_start=np.zeros(windows, np.int32),
         length=length,
-        scaler=Scaler(FEATURE_NAMES, np.zeros(14), np.ones(14)),
+        scaler=Scaler(FEATURE_NAMES, np.zeros(len(FEATURE_NAMES)), np.ones(len(FEATURE_NAMES))),
     )
     predicted = heart_rate + rng.normal(0, 8, heart_rate.shape).astype(np.float32)
     return split, predicted

@@ -24,8 +24,8 @@ SIMULATED_LINES = 50_000
 def child_tensors(clean: str, out_dir: str) -> dict:
     import polars as pl
 
-    from assets.splits import SplitShares, assign_user_disjoint, user_disjoint_split
-    from assets.tensor_store import WindowConfig, write_tensors
+    from assets.features.splits import SplitShares, assign_user_disjoint, user_disjoint_split
+    from assets.features.tensor_store import WindowConfig, write_tensors
 
     start = time.perf_counter()
     workouts = pl.scan_parquet(clean)

@@ -18,8 +18,8 @@ TARGET_PER_S, TARGET_RSS_MB = 5000.0, 4000.0
 
 
 def child_gate(bronze: str, out_dir: str) -> dict:
-    from assets.quality import CLEAN_ROW_GROUP
-    from pipelines.io_manager import write_frame
+    from assets.lake.io_manager import write_frame
+    from assets.quality.defs import CLEAN_ROW_GROUP
 
     out = Path(out_dir)
     start = time.perf_counter()

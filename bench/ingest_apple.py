@@ -86,9 +86,9 @@ def child_pulselake(export: str) -> dict:
     """(b): the ingestion pass, streamed to parquet."""
     import polars as pl
 
-    from assets.apple_export import AppleExport
-    from assets.apple_pass import ApplePass
-    from pipelines.io_manager import write_frame
+    from assets.lake.io_manager import write_frame
+    from assets.sources.apple_health.export import AppleExport
+    from assets.sources.apple_health.export_pass import ApplePass
 
     out = Path(tempfile.mkdtemp(prefix="bench-apple-out-")) / "apple_hr_samples.parquet"
     start = time.perf_counter()

@@ -43,7 +43,7 @@ def literal_eval_mb_s(path: Path) -> float:
 
 def child_ingest(source: str, out_dir: str) -> None:
     """Run in a fresh process: ingest and report throughput and this process's peak RSS."""
-    from assets.fitrec_stream import ingest_fitrec_file
+    from assets.sources.fitrec.reader import ingest_fitrec_file
 
     # A folder of its own: replacing an earlier run's file would add ext4's flush of the new
     # data on close (~0.1 s idle), timing the replacement of a table rather than the ingest.

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import polars as pl
 
-from assets.fitrec_stream import FitrecPass
+from assets.sources.fitrec.reader import FitrecPass
 from simulator import write_fitrec
 
 # name: (published value, low, high, description)

@@ -25,11 +25,12 @@ from pathlib import Path
 
 import torch
 
-from models.tensors import load_metadata
+from models.tensors import FEATURE_NAMES, load_metadata
 from models.train import TrainConfig, masked_loss, train
 from models.zoo import build_model
 
-T, FEATURES, EPOCH_WINDOWS = 500, 14, 28_000
+T, EPOCH_WINDOWS = 500, 28_000
+FEATURES = len(FEATURE_NAMES)
 TARGET_RATIO, TARGET_ACCURACY_RATIO, RESEARCH_EPOCHS = 100.0, 20.0, 10
 LSTM = {"hidden": 128, "layers": 2, "dropout": 0.0}
 RESEARCH = TrainConfig(

@@ -1,10 +1,12 @@
 """The contract every heart-rate model keeps, and the registry that builds them by name.
 
-    model(features [B, T, 14] float32 standardised, user [B] int64) -> heart rate [B, T] float32 bpm
+    model(features [B, T, F] float32 standardised, user [B] int64) -> heart rate [B, T] float32 bpm
 
-`user` is a row of the training user vocabulary, UNKNOWN_USER (-1) for anyone else; indices
->= n_users count as unknown too. Models with per-user parameters keep n_users + 1 rows, the last
-one learned for unknown users: train with `hide_users` so that row sees data.
+F = N_FEATURES, the features of models.tensors.FEATURE_NAMES in that order (index them with
+FEATURE_INDEX, never a number). `user` is a row of the training user vocabulary, UNKNOWN_USER
+(-1) for anyone else; indices >= n_users count as unknown too. Models with per-user parameters
+keep n_users + 1 rows, the last one learned for unknown users: train with `hide_users` so that
+row sees data.
 
 Each model keeps its constructor arguments in `model.config` (JSON-serialisable, with name and
 n_users), so `build_model(**model.config)` rebuilds it for a checkpoint's state_dict. Models
@@ -24,14 +26,14 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from models.tensors import FEATURE_NAMES
+from models.tensors import FEATURE_INDEX, FEATURE_NAMES
 
 UNKNOWN_USER = -1
 HR_PRIOR = 140.0  # bpm an untrained model predicts
 HR_SCALE = 20.0  # bpm per unit of network output, about the spread of running heart rate
 N_FEATURES = len(FEATURE_NAMES)
-SPEED, GRADE = FEATURE_NAMES.index("speed"), FEATURE_NAMES.index("smoothed_grade")
-ELAPSED, INTENSITY = FEATURE_NAMES.index("elapsed_time"), FEATURE_NAMES.index("exercise_intensity")
+SPEED, GRADE = FEATURE_INDEX["speed"], FEATURE_INDEX["smoothed_grade"]
+ELAPSED, INTENSITY = FEATURE_INDEX["elapsed_time"], FEATURE_INDEX["exercise_intensity"]
 
 MODELS: dict[str, type[ZooModel]] = {}
 

@@ -1,5 +1,6 @@
 """Checkpoints: weights plus everything needed to use them honestly (model config, scaler and
-feature names of the tensors trained on, split scheme, data fingerprint, training users).
+feature names of the tensors trained on, the time grid they were cut on, split scheme, data
+fingerprint, training users).
 Loaded with `weights_only=True`: a checkpoint is data, never code."""
 
 from __future__ import annotations
@@ -18,6 +19,17 @@ def tensors_fingerprint(folder: str | Path) -> str:
     """sha256 of the tensor set's metadata.json: its counts, scaler and the lake
     materializations it was cut from identify the data."""
     return hashlib.sha256(Path(folder, METADATA_FILE).read_bytes()).hexdigest()
+
+
+# The grid settings a tensor set's features were made with (models/tensors.py metadata): a model
+# only means something on the grid it was trained on, so a checkpoint keeps them under "grid".
+GRID_FIELDS = ("step_seconds", "grid_hr_max_gap_s")
+
+
+def grid_config(meta: dict) -> dict[str, float]:
+    """The grid fields of a tensor set's metadata, as a checkpoint stores them: prediction and
+    fine-tuning must grid new workouts exactly as the training data was."""
+    return {name: float(meta[name]) for name in GRID_FIELDS}
 
 
 def save_checkpoint(path: str | Path, model: torch.nn.Module, provenance: dict) -> None:

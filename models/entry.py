@@ -10,7 +10,7 @@ import json
 import os
 from dataclasses import asdict
 
-from models.personalise import FinetuneConfig, personalise
+from models.personalize import FinetuneConfig, personalize
 from models.train import TrainConfig, train
 
 PIPES_CONTEXT_ENV = "DAGSTER_PIPES_CONTEXT"
@@ -22,9 +22,9 @@ def run_under_pipes() -> None:
     with open_dagster_pipes() as pipes:
         extras = pipes.extras
         config = TrainConfig(**extras["config"])
-        if extras.get("task") == "personalise":
+        if extras.get("task") == "personalize":
             finetune = FinetuneConfig(**extras["finetune"])
-            rows = personalise(extras["tensors"], extras["out"], config, finetune)
+            rows = personalize(extras["tensors"], extras["out"], config, finetune)
             pipes.report_custom_message({"personalisation": rows})
             return
 

@@ -1,6 +1,6 @@
 """Prediction with a trained model: the one path evaluation and `pulselake predict` share.
 Heart rate from the inputs alone (sequence mode), window by window as in training; forecast mode
-builds on it (assets/forecast.py). torch and numpy only."""
+builds on it (assets/evaluation/forecast.py). torch and numpy only."""
 
 from __future__ import annotations
 

@@ -31,10 +31,13 @@ FEATURE_NAMES = (
     "smoothed_grade",
     "exercise_intensity",
 )
+# Position of each feature on the last axis: every index into a features array comes from here.
+FEATURE_INDEX = {name: index for index, name in enumerate(FEATURE_NAMES)}
 SPLITS = ("train", "val", "test")
-# One .npy per array, [N, ...] along the first axis; workout ids are fixed-width unicode.
+# One .npy per array, [N, ...] along the first axis (F = len(FEATURE_NAMES)); workout ids are
+# fixed-width unicode.
 ARRAYS = {
-    "features": np.float32,  # [N, T, 14] raw, 0 on padding; TensorSplit.inputs scales them
+    "features": np.float32,  # [N, T, F] raw, 0 on padding; TensorSplit.inputs scales them
     "heart_rate": np.float32,  # [N, T] bpm, 0 where mask is 0
     "mask": np.bool_,  # [N, T] real step with a measured heart rate
     "user_index": np.int32,  # [N] row of metadata["users"]
@@ -68,7 +71,7 @@ class Scaler:
         }
 
     def transform(self, features: np.ndarray) -> np.ndarray:
-        """Raw features [..., 14] to model inputs (prediction uses this on new workouts)."""
+        """Raw features [..., F] to model inputs (prediction uses this on new workouts)."""
         scaled = features - self.mean.astype(np.float32)
         scaled /= self.std.astype(np.float32)
         return scaled

@@ -8,12 +8,13 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from models.checkpoint import load_checkpoint, save_checkpoint, tensors_fingerprint
+from models.checkpoint import grid_config, load_checkpoint, save_checkpoint, tensors_fingerprint
 from models.tensors import TensorSplit, load_metadata, load_split
 from models.zoo import MODELS, UNKNOWN_USER, build_model, hide_users, parameter_count
 
@@ -188,6 +189,170 @@ class TrainResult:
     checkpoint: str
 
 
+def seed_everything(seed: int) -> None:
+    """Seed the global generators: a new model's initial weights draw from torch's, so the same
+    seed gives the same model on every run."""
+    torch.manual_seed(seed)
+    np.random.seed(seed)
+
+
+def starting_point(
+    config: TrainConfig, meta: dict, device: torch.device
+) -> tuple[torch.nn.Module, dict] | None:
+    """The checkpoint to fine-tune (config.init_from) and its fields, or None to start afresh.
+    Refused when it holds another model family, or when it was trained on another time grid than
+    these tensors: the same weights would read steps of a different length."""
+    if not config.init_from:
+        return None
+    model, saved = load_checkpoint(config.init_from, str(device))
+    if model.config["name"] != config.model:
+        raise ValueError(f"{config.init_from} holds a {model.config['name']}, not a {config.model}")
+    # A checkpoint from before grids were saved has no "grid"; nothing to compare it with.
+    if saved.get("grid", grid_config(meta)) != grid_config(meta):
+        raise ValueError(
+            f"{config.init_from} was trained on the grid {saved['grid']}, "
+            f"these tensors are on {grid_config(meta)}"
+        )
+    return model.train(), saved
+
+
+def new_model(config: TrainConfig, meta: dict, users: int, device: torch.device) -> torch.nn.Module:
+    """A freshly initialised config.model for `users` known users. What it needs from the tensor
+    set (physical units: the scaler, the grid step) comes from the metadata, not from the user."""
+    context = {
+        "feature_mean": meta["scaler"]["mean"],
+        "feature_std": meta["scaler"]["std"],
+        "step_seconds": meta["step_seconds"],
+    }
+    hyper = {**config.hyper, **{k: context[k] for k in MODELS[config.model].context_kwargs}}
+    return build_model(config.model, users, **hyper).to(device)
+
+
+def freeze(model: torch.nn.Module, trainable: list[str]) -> None:
+    """Train only the parameters named with one of the `trainable` prefixes (all when empty):
+    fine-tuning can keep the pretrained lower layers as they are."""
+    for name, parameter in model.named_parameters():
+        parameter.requires_grad_(not trainable or name.startswith(tuple(trainable)))
+
+
+@dataclass
+class Optimisation:
+    """What moves the weights: AdamW over the trainable parameters, gradient clipping and the
+    learning-rate schedule, which runs on one of two clocks (warm-up + cosine every batch,
+    plateau halving on each epoch's validation MAE)."""
+
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+    per_batch: bool
+    clip_norm: float
+
+    @classmethod
+    def for_model(cls, model: torch.nn.Module, config: TrainConfig, windows: int) -> Optimisation:
+        """The cosine schedule is laid out in batches, so it needs the training set's size."""
+        optimizer = torch.optim.AdamW(
+            [p for p in model.parameters() if p.requires_grad],
+            lr=config.learning_rate,
+            weight_decay=config.weight_decay,
+        )
+        per_batch = config.schedule == "cosine"
+        if per_batch:
+            steps_per_epoch = math.ceil(windows / config.batch_size)
+            factor = warmup_cosine(
+                config.warmup_epochs * steps_per_epoch, config.epochs * steps_per_epoch
+            )
+            scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, factor)
+        else:
+            scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
+                optimizer, factor=0.5, patience=2
+            )
+        return cls(optimizer, scheduler, per_batch, config.clip_norm)
+
+    def step(self, loss: torch.Tensor, model: torch.nn.Module) -> None:
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), self.clip_norm)
+        self.optimizer.step()
+        if self.per_batch:
+            self.scheduler.step()
+
+    def end_epoch(self, val_mae: float) -> None:
+        if not self.per_batch:
+            self.scheduler.step(val_mae)
+
+    @property
+    def learning_rate(self) -> float:
+        return self.optimizer.param_groups[0]["lr"]
+
+
+def autocast_for(device: torch.device, precision: str) -> Callable[[], torch.autocast]:
+    """bf16 autocast on CUDA unless float32 was asked for; a no-op context on the CPU."""
+    bf16 = device.type == "cuda" and precision == "bf16"
+    return partial(torch.autocast, "cuda", dtype=torch.bfloat16, enabled=bf16)
+
+
+def train_epoch(
+    model: torch.nn.Module,
+    step_model: torch.nn.Module,
+    data: Batches,
+    optimisation: Optimisation,
+    generator: torch.Generator,
+    autocast: Callable[[], torch.autocast],
+    config: TrainConfig,
+) -> float:
+    """One pass over the training windows in a fresh order, some users hidden; the mean batch
+    loss. `step_model` is `model`, compiled or not: the forward pass runs through it, clipping
+    reads the parameters of `model`."""
+    model.train()
+    order = torch.randperm(len(data), generator=generator).to(data.user.device)
+    total, batches = torch.zeros((), device=data.user.device), 0
+    for inputs, target, mask, user in data.slices(config.batch_size, order):
+        user = hide_users(user, config.user_dropout, generator)
+        with autocast():
+            prediction = step_model(inputs, user)
+        loss = masked_loss(prediction, target, mask, config.loss)
+        optimisation.step(loss, model)
+        total, batches = total + loss.detach(), batches + 1  # no per-batch GPU sync
+    return float(total) / max(batches, 1)
+
+
+def checkpoint_provenance(
+    tensors: str | Path, meta: dict, vocabulary: list[str], config: TrainConfig
+) -> dict:
+    """What a checkpoint keeps beside the weights so it can be used honestly: the inputs' names
+    and scaling, the grid they were cut on, which data, which users, which settings."""
+    return {
+        "feature_names": meta["feature_names"],
+        "scaler": meta["scaler"],
+        "grid": grid_config(meta),
+        "split_scheme": Path(tensors).name,
+        "data_hash": tensors_fingerprint(tensors),
+        "users": vocabulary,
+        "train_config": asdict(config),
+    }
+
+
+@dataclass
+class EarlyStopping:
+    """Model selection on validation MAE: the best epoch so far, and stopping once `patience`
+    epochs in a row have not beaten it."""
+
+    patience: int
+    best: float = math.inf
+    best_epoch: int = -1
+    stale: int = 0
+
+    def improved(self, val_mae: float, epoch: int) -> bool:
+        if val_mae < self.best:
+            self.best, self.best_epoch, self.stale = val_mae, epoch, 0
+            return True
+        self.stale += 1
+        return False
+
+    @property
+    def exhausted(self) -> bool:
+        return self.stale >= self.patience
+
+
 def train(
     tensors: str | Path,
     checkpoint: str | Path,
@@ -195,104 +360,48 @@ def train(
     on_epoch: Callable[[dict], None] = lambda metrics: None,
 ) -> TrainResult:
     """Train config.model on `tensors/train`, select on `tensors/val` (test is never read)."""
-    torch.manual_seed(config.seed)
-    np.random.seed(config.seed)
+    seed_everything(config.seed)
     device = pick_device(config.device)
-    cuda = device.type == "cuda"
     torch.backends.cudnn.enabled = True
     meta = load_metadata(tensors)
-    start = load_checkpoint(config.init_from, str(device)) if config.init_from else None
+    start = starting_point(config, meta, device)
     vocabulary = start[1]["users"] if start else None
     train_data, vocabulary = load_batches(tensors, "train", meta, config.users, vocabulary, device)
     val_data, _ = load_batches(tensors, "val", meta, config.users, vocabulary, device)
     train_data = train_data.cut(config.sequence_length)
     val_data = val_data.cut(config.sequence_length)
-    if start:
-        model = start[0].train()
-        if model.config["name"] != config.model:
-            raise ValueError(
-                f"{config.init_from} holds a {model.config['name']}, not a {config.model}"
-            )
-    else:
-        # What a model needs from the tensor set (physical units), not from the user.
-        context = {
-            "feature_mean": meta["scaler"]["mean"],
-            "feature_std": meta["scaler"]["std"],
-            "step_seconds": meta["step_seconds"],
-        }
-        hyper = {**config.hyper, **{k: context[k] for k in MODELS[config.model].context_kwargs}}
-        model = build_model(config.model, len(vocabulary), **hyper).to(device)
-    for name, parameter in model.named_parameters():
-        parameter.requires_grad_(not config.trainable or name.startswith(tuple(config.trainable)))
-    step_model = torch.compile(model) if config.compile and cuda else model
-    bf16 = cuda and config.precision == "bf16"
-    optimizer = torch.optim.AdamW(
-        [p for p in model.parameters() if p.requires_grad],
-        lr=config.learning_rate,
-        weight_decay=config.weight_decay,
-    )
-    steps_per_epoch = math.ceil(len(train_data) / config.batch_size)
-    if config.schedule == "cosine":
-        scheduler = torch.optim.lr_scheduler.LambdaLR(
-            optimizer,
-            warmup_cosine(config.warmup_epochs * steps_per_epoch, config.epochs * steps_per_epoch),
-        )
-    else:
-        scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=0.5, patience=2)
-
-    def autocast():
-        return torch.autocast("cuda", dtype=torch.bfloat16, enabled=bf16)
-
-    provenance = {
-        "feature_names": meta["feature_names"],
-        "scaler": meta["scaler"],
-        "split_scheme": Path(tensors).name,
-        "data_hash": tensors_fingerprint(tensors),
-        "users": vocabulary,
-        "train_config": asdict(config),
-    }
+    model = start[0] if start else new_model(config, meta, len(vocabulary), device)
+    freeze(model, config.trainable)
+    step_model = torch.compile(model) if config.compile and device.type == "cuda" else model
+    optimisation = Optimisation.for_model(model, config, len(train_data))
+    autocast = autocast_for(device, config.precision)
+    provenance = checkpoint_provenance(tensors, meta, vocabulary, config)
     generator = torch.Generator(device="cpu").manual_seed(config.seed)
-    best, best_epoch, history, stale = math.inf, -1, [], 0
+    stopping, history = EarlyStopping(config.patience), []
     started = time.perf_counter()
     for epoch in range(config.epochs):
-        model.train()
-        order = torch.randperm(len(train_data), generator=generator).to(device)
-        total, batches = torch.zeros((), device=device), 0
-        for inputs, target, mask, user in train_data.slices(config.batch_size, order):
-            user = hide_users(user, config.user_dropout, generator)
-            with autocast():
-                prediction = step_model(inputs, user)
-            loss = masked_loss(prediction, target, mask, config.loss)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
-            optimizer.step()
-            if config.schedule == "cosine":
-                scheduler.step()
-            total, batches = total + loss.detach(), batches + 1  # no per-batch GPU sync
+        train_loss = train_epoch(
+            model, step_model, train_data, optimisation, generator, autocast, config
+        )
         val_mae = evaluate_mae(step_model, val_data, config.batch_size, autocast)
-        if config.schedule == "plateau":
-            scheduler.step(val_mae)
+        optimisation.end_epoch(val_mae)
         metrics = {
             "epoch": epoch,
-            "train_loss": float(total) / max(batches, 1),
+            "train_loss": train_loss,
             "val_mae": val_mae,
-            "learning_rate": optimizer.param_groups[0]["lr"],
+            "learning_rate": optimisation.learning_rate,
             "seconds": time.perf_counter() - started,
         }
         history.append(metrics)
         on_epoch(metrics)
-        if val_mae < best:
-            best, best_epoch, stale = val_mae, epoch, 0
+        if stopping.improved(val_mae, epoch):
             # Serialised now, while these are the best weights (not a reference to live tensors).
             save_checkpoint(checkpoint, model, {**provenance, "val_mae": val_mae, "epoch": epoch})
-        else:
-            stale += 1
-            if stale >= config.patience:
-                break
+        elif stopping.exhausted:
+            break
     return TrainResult(
-        best_val_mae=best,
-        best_epoch=best_epoch,
+        best_val_mae=stopping.best,
+        best_epoch=stopping.best_epoch,
         epochs=len(history),
         seconds=time.perf_counter() - started,
         device=str(device),

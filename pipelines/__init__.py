@@ -1,1 +1,2 @@
-"""Dagster wiring of pulselake: the one Definitions, jobs, resources, IO manager and the CLI."""
+"""The assembly of pulselake: the one Definitions, jobs, schedules, sensors, automation, the
+resources read from the environment, and the `pulselake` CLI."""

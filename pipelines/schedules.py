@@ -1,8 +1,9 @@
 """Schedules: weekly re-ingestion and retraining of the whole graph, a daily data-quality audit.
 
 A schedule runs one job, and the per-file ingestion jobs are partitioned differently from the
-retraining, so each ingestion job has its own weekly schedule on the retraining's cron: at the
-tick, one run per FitRec file and per Apple export, then the retraining passes, all tagged with
+retraining, so each partitioned source's ingestion job has its own weekly schedule on the
+retraining's cron: at the tick, one run per file (a FitRec file, an Apple export), then the
+retraining passes, all tagged with
 the tick and prioritised so the run queue (dagster.example.yaml) takes ingestion first.
 
 Cron strings and the time zone come from the environment when the code location loads, so an
@@ -11,19 +12,13 @@ UI's Automation tab or with `dagster schedule start`).
 """
 
 import os
+from collections.abc import Sequence
 
 import dagster as dg
 
-from assets.source_files import SourceFile, source_files
-from pipelines.jobs import (
-    apple_health_ingestion_job,
-    data_quality_audit_job,
-    fitrec_ingestion_job,
-    retraining_job,
-    retraining_passes,
-)
-from pipelines.resources import AppleHealthSource, FitrecSource, Lake
-from pipelines.sensors import PARTITIONED
+from assets.sources.files import source_files
+from assets.sources.source import Source, SourceFile
+from pipelines.jobs import retraining_passes
 
 DEFAULT_RETRAIN_CRON = "0 3 * * 1"  # Mondays 03:00
 DEFAULT_AUDIT_CRON = "0 6 * * *"  # daily 06:00
@@ -34,8 +29,10 @@ RETRAIN_TAG = "pulselake/retrain"
 INGESTION_PRIORITY = 3  # above both retraining passes
 
 
-def reingestion_requests(files: list[SourceFile], job_name: str, tick: str) -> list[dg.RunRequest]:
-    """One run per present file of the job's source, keyed by the tick."""
+def reingestion_requests(
+    files: list[SourceFile], partitions: str, tick: str
+) -> list[dg.RunRequest]:
+    """One run per present file of one partitions definition, keyed by the tick."""
     return [
         dg.RunRequest(
             run_key=f"{tick}:{file.key}",
@@ -43,11 +40,13 @@ def reingestion_requests(files: list[SourceFile], job_name: str, tick: str) -> l
             tags={RETRAIN_TAG: tick, "dagster/priority": str(INGESTION_PRIORITY)},
         )
         for file in files
-        if PARTITIONED[file.partitions][0].name == job_name
+        if file.partitions == partitions
     ]
 
 
-def build_reingestion_schedule(job, cron: str, timezone: str) -> dg.ScheduleDefinition:
+def build_reingestion_schedule(
+    source: Source, job, cron: str, timezone: str
+) -> dg.ScheduleDefinition:
     """Re-ingest every present file of one partitioned source, on the retraining's cron."""
 
     @dg.schedule(
@@ -55,18 +54,15 @@ def build_reingestion_schedule(job, cron: str, timezone: str) -> dg.ScheduleDefi
         job=job,
         cron_schedule=cron,
         execution_timezone=timezone,
+        required_resource_keys={"lake", source.name},
         description=f"Before the weekly retraining: {job.name} again for every partition "
         "whose file is still there.",
     )
-    def _reingestion(
-        context: dg.ScheduleEvaluationContext,
-        lake: Lake,
-        fitrec: FitrecSource,
-        apple_health: AppleHealthSource,
-    ) -> list[dg.RunRequest]:
+    def _reingestion(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest]:
         tick = context.scheduled_execution_time.isoformat()
-        files = source_files(lake, fitrec, apple_health, simulate=False)
-        return reingestion_requests(files, job.name, tick)
+        resource = getattr(context.resources, source.name)
+        files = source_files([source], {source.name: resource}, context.resources.lake, False)
+        return reingestion_requests(files, source.partitioned.partitions.name, tick)
 
     return _reingestion
 
@@ -90,7 +86,7 @@ def build_retraining_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition
 
     @dg.schedule(
         name="weekly_retraining",
-        job=retraining_job,
+        job_name="retraining",
         cron_schedule=cron,
         execution_timezone=timezone,
         description="After the per-file re-ingestion, rebuild everything to the production gate: "
@@ -108,21 +104,27 @@ def build_audit_schedule(cron: str, timezone: str) -> dg.ScheduleDefinition:
     """The audit schedule: the ingestion and quality checks against the tables in the lake."""
     return dg.ScheduleDefinition(
         name="daily_data_quality_audit",
-        job=data_quality_audit_job,
+        job_name="data_quality_audit",
         cron_schedule=cron,
         execution_timezone=timezone,
         description="Re-run the data-quality checks of the ingestion and quality stages.",
     )
 
 
-def schedules_from_env(environ=os.environ) -> list[dg.ScheduleDefinition]:
+def schedules_from_env(
+    sources: Sequence[Source], ingestion_jobs: dict, environ=os.environ
+) -> list[dg.ScheduleDefinition]:
     """Every schedule, cron and time zone from PULSELAKE_RETRAIN_CRON, PULSELAKE_AUDIT_CRON and
-    PULSELAKE_TIMEZONE, else the defaults above."""
+    PULSELAKE_TIMEZONE, else the defaults above; `ingestion_jobs` maps a source's name to its
+    ingestion job."""
     timezone = environ.get("PULSELAKE_TIMEZONE", DEFAULT_TIMEZONE)
     retrain = environ.get("PULSELAKE_RETRAIN_CRON", DEFAULT_RETRAIN_CRON)
     return [
-        build_reingestion_schedule(fitrec_ingestion_job, retrain, timezone),
-        build_reingestion_schedule(apple_health_ingestion_job, retrain, timezone),
+        *(
+            build_reingestion_schedule(source, ingestion_jobs[source.name], retrain, timezone)
+            for source in sources
+            if source.partitioned
+        ),
         build_retraining_schedule(retrain, timezone),
         build_audit_schedule(environ.get("PULSELAKE_AUDIT_CRON", DEFAULT_AUDIT_CRON), timezone),
     ]

@@ -6,7 +6,7 @@ import pandera.polars as pa
 import polars as pl
 
 from models.tensors import SPLITS
-from schemas.workouts import SOURCES
+from schemas.workouts import SOURCE_NAME
 
 SPLIT_NAMES = list(SPLITS)
 
@@ -14,7 +14,7 @@ SPLIT_NAMES = list(SPLITS)
 class UserDisjointSplit(pa.DataFrameModel):
     """One row per user: the split all of that user's workouts belong to."""
 
-    source: pl.String = pa.Field(isin=SOURCES)
+    source: pl.String = pa.Field(str_matches=SOURCE_NAME)
     user_id: pl.String
     workouts: pl.UInt32 = pa.Field(ge=1)
     split: pl.String = pa.Field(isin=SPLIT_NAMES)
@@ -29,7 +29,7 @@ class TemporalSplit(pa.DataFrameModel):
     """One row per user: workouts starting at or after `val_from` validate, at or after
     `test_from` test (null: that user has no such workouts)."""
 
-    source: pl.String = pa.Field(isin=SOURCES)
+    source: pl.String = pa.Field(str_matches=SOURCE_NAME)
     user_id: pl.String
     workouts: pl.UInt32 = pa.Field(ge=1)
     val_from: Annotated[pl.Datetime, "us", "UTC"] = pa.Field(nullable=True)

@@ -11,13 +11,18 @@ import pytest
 from fit_tool.profile.profile_type import Sport
 from typer.testing import CliRunner
 
-from assets.activity_files import activity_files_assets, activity_files_checks
-from assets.activity_folder import gate_sport, read_folder
-from assets.activity_readers import ActivityFileError, read_activity
-from assets.fitrec_stream import FitrecPass
-from assets.gating import gate_batch
-from assets.quality import funnel_within_bounds, quality_gates, workouts_accounted
-from assets.unify import UNIFIED
+from assets.quality.defs import (
+    funnel_within_bounds,
+    quality_gates_asset,
+    workouts_accounted_check,
+)
+from assets.quality.gates import gate_batch
+from assets.sources.activity_files.defs import activity_files_assets, activity_files_checks
+from assets.sources.activity_files.folder import gate_sport, read_folder
+from assets.sources.activity_files.readers import ActivityFileError, read_activity
+from assets.sources.fitrec.reader import FitrecPass
+from assets.sources.registry import SOURCES
+from assets.sources.unify import UNIFIED
 from pipelines.cli import app
 from pipelines.resources import lake_resources
 from schemas.workouts import CleanWorkouts, Workouts
@@ -311,13 +316,13 @@ def test_assets_ingest_the_folder_and_reach_workouts_clean(lake: Path, tmp_path:
         [
             *activity_files_assets,
             *activity_files_checks,
-            quality_gates,
-            workouts_accounted,
+            quality_gates_asset(SOURCES),
+            workouts_accounted_check(SOURCES),
             funnel_within_bounds,
             dg.AssetSpec("fitrec_workouts"),
             dg.AssetSpec("apple_running_workouts"),
         ],
-        resources=lake_resources(str(lake), activity_files_path=str(sample.path)),
+        resources=lake_resources(str(lake), activity_files=str(sample.path)),
     )
 
     assert result.success

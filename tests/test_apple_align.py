@@ -7,8 +7,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.apple_align import align_runs, interpolate_hr, quality_class
-from assets.apple_routes import parse_gpx
+from assets.sources.apple_health.align import align_runs, interpolate_hr, quality_class
+from assets.sources.apple_health.routes import parse_gpx
 from tests.apple_builders import gpx
 
 T0 = datetime(2021, 7, 10, 6, 0, tzinfo=UTC)

@@ -6,8 +6,8 @@ from pathlib import Path
 import polars as pl
 from conftest import materialize_partition
 
-from assets.apple import apple_assets, apple_checks
-from assets.source_files import APPLE_EXPORTS
+from assets.sources.apple_health.defs import apple_assets, apple_checks
+from assets.sources.apple_health.files import APPLE_EXPORTS
 from pipelines.resources import lake_resources
 from simulator import write_apple_exports
 
@@ -42,7 +42,7 @@ def test_simulated_export_through_every_apple_asset(lake: Path, tmp_path: Path):
     person = summary.user_slug
     result = materialize_partition(
         [*apple_assets, *apple_checks],
-        lake_resources(str(lake), apple_path=str(exports)),
+        lake_resources(str(lake), apple_health=str(exports)),
         APPLE_EXPORTS.name,
         person,
     )

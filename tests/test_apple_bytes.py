@@ -5,11 +5,16 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.apple_dates import DATE_BYTES, apple_instants
-from assets.apple_layout import SOURCES, apple_layout
-from assets.apple_lines import heart_rate_records, line_structure
-from assets.apple_records import apple_time, attribute_columns, clean_texts, with_times
-from assets.spans import Template, spans, texts
+from assets.sources.apple_health.dates import DATE_BYTES, apple_instants
+from assets.sources.apple_health.layout import SOURCES, apple_layout
+from assets.sources.apple_health.lines import heart_rate_records, line_structure
+from assets.sources.apple_health.records import (
+    apple_time,
+    attribute_columns,
+    clean_texts,
+    with_times,
+)
+from assets.sources.apple_health.spans import Template, spans, texts
 
 
 @given(st.binary(max_size=80), st.lists(st.tuples(st.floats(0, 1), st.floats(0, 1))))

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.apple_export import AppleExport, find_exports
-from assets.apple_pass import ApplePass
-from assets.apple_records import apple_time, attribute_columns
+from assets.sources.apple_health.export import AppleExport, find_exports
+from assets.sources.apple_health.export_pass import ApplePass
+from assets.sources.apple_health.records import apple_time, attribute_columns
 from tests.apple_builders import BROKEN_DTD, OWNER, export_xml, hr, workout, write_export
 
 DST_AND_TRIP = export_xml(

@@ -4,10 +4,15 @@ import zipfile
 
 import pytest
 
-from assets.apple_export import AppleExport, UnsafeExportError, find_exports, safe_relative
-from assets.apple_pass import ApplePass
-from assets.apple_routes import parse_gpx, read_routes
-from assets.gpx import GpxError
+from assets.sources.apple_health.export import (
+    AppleExport,
+    UnsafeExportError,
+    find_exports,
+    safe_relative,
+)
+from assets.sources.apple_health.export_pass import ApplePass
+from assets.sources.apple_health.routes import parse_gpx, read_routes
+from assets.sources.gpx import GpxError
 from tests.apple_builders import OWNER, export_xml, gpx, hr, write_export
 
 XXE = """<!DOCTYPE HealthData [

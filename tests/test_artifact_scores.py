@@ -2,7 +2,7 @@
 
 import polars as pl
 
-from assets.artifact_scores import offset_recall_ceiling, recall_by_size, scores
+from assets.quality.artifact_scores import offset_recall_ceiling, recall_by_size, scores
 
 TRUTH = pl.DataFrame(
     {

@@ -6,7 +6,7 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.artifacts import detect, repair
+from assets.quality.artifacts import detect, repair
 
 
 def steps(*series: list[float], speed: float | list[float] = 10.0, step_s: int = 8) -> pl.DataFrame:
@@ -14,23 +14,23 @@ def steps(*series: list[float], speed: float | list[float] = 10.0, step_s: int =
     km/h (one value, or one per step) on the flat, with no positions (speed as recorded)."""
     rows = [
         {
-            "row": r,
-            "i": i,
-            "timestamp": step_s * i,
+            "row": row,
+            "step": step,
+            "timestamp": step_s * step,
             "heart_rate": hr,
-            "speed": speed if isinstance(speed, float) else speed[i],
+            "speed": speed if isinstance(speed, float) else speed[step],
             "altitude": 10.0,
             "step_m": None,
-            "dt": step_s if i else None,
+            "dt": step_s if step else None,
         }
-        for r, values in enumerate(series)
-        for i, hr in enumerate(values)
+        for row, values in enumerate(series)
+        for step, hr in enumerate(values)
     ]
     return pl.DataFrame(
         rows,
         schema={
             "row": pl.UInt32,
-            "i": pl.Int64,
+            "step": pl.Int64,
             "timestamp": pl.Int64,
             "heart_rate": pl.Float64,
             "speed": pl.Float32,
@@ -41,9 +41,9 @@ def steps(*series: list[float], speed: float | list[float] = 10.0, step_s: int =
     )
 
 
-def smooth(n: int = 100, base: float = 140.0) -> list[float]:
+def smooth(length: int = 100, base: float = 140.0) -> list[float]:
     """Heart rate that keeps moving a little, as measured heart rate does."""
-    return [base + (i % 7) - 3 for i in range(n)]
+    return [base + (i % 7) - 3 for i in range(length)]
 
 
 def found(*series: list[float], speed: float = 10.0) -> list[tuple]:
@@ -155,8 +155,8 @@ def test_heart_rate_settling_higher_across_a_recording_gap_is_no_offset():
     hr = smooth(200, base=115)
     hr[100:] = [v + 25 for v in hr[100:]]
     frame = steps(hr).with_columns(
-        timestamp=pl.col("timestamp") + pl.when(pl.col("i") >= 100).then(52).otherwise(0),
-        dt=pl.when(pl.col("i") == 100).then(60).otherwise("dt"),
+        timestamp=pl.col("timestamp") + pl.when(pl.col("step") >= 100).then(52).otherwise(0),
+        dt=pl.when(pl.col("step") == 100).then(60).otherwise("dt"),
     )
     assert detect(frame).height == 0
 

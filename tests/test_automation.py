@@ -8,9 +8,10 @@ import pytest
 from conftest import fitrec_line
 from dagster._core.test_utils import instance_for_test
 
-from assets.fitrec import fitrec_bronze, fitrec_source
-from assets.quality import quality_assets
-from assets.source_files import FITREC_FILES
+from assets.quality.defs import quality_gates_asset
+from assets.sources.fitrec.defs import fitrec_bronze, fitrec_source
+from assets.sources.fitrec.files import FITREC_FILES
+from assets.sources.registry import SOURCES
 from pipelines.automation import carry_new_data
 from pipelines.resources import lake_resources
 
@@ -35,7 +36,7 @@ def test_each_new_file_flows_on_to_the_quality_gate(lake: Path, tmp_path: Path, 
     folder.mkdir()
     for n, name in enumerate(("2014", "2015")):
         (folder / f"{name}.json").write_text(fitrec_line(100 + n) + "\n")
-    gate = [a for a in quality_assets if GATE & {k.to_user_string() for k in a.keys}]
+    gate = [quality_gates_asset(SOURCES)]
     defs = dg.Definitions(
         assets=[
             fitrec_source,
@@ -43,7 +44,7 @@ def test_each_new_file_flows_on_to_the_quality_gate(lake: Path, tmp_path: Path, 
             *(dg.AssetSpec(name) for name in OTHER_SOURCES),
             *dg.map_asset_specs(carry_new_data, gate),
         ],
-        resources=lake_resources(str(lake), str(folder)),
+        resources=lake_resources(str(lake), fitrec=str(folder)),
     )
     instance.add_dynamic_partitions(FITREC_FILES.name, ["2014", "2015"])
     for name in OTHER_SOURCES:

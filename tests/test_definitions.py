@@ -3,7 +3,8 @@
 import dagster as dg
 from typer.testing import CliRunner
 
-from assets.training import FAMILIES
+from assets.sources.registry import SOURCES
+from assets.training.families import FAMILIES
 from pipelines.cli import app, register_sources
 from pipelines.definitions import defs
 from pipelines.resources import lake_resources
@@ -131,12 +132,14 @@ def test_register_adds_one_partition_per_file_once(tmp_path, capsys):
     for name in ("2014.json", "2015 spring.json.gz", ".partial.json", "readme.md"):
         (folder / name).write_text("{}\n")
     local = dg.Definitions(
-        resources=lake_resources(str(tmp_path / "lake"), str(folder), str(no_exports))
+        resources=lake_resources(
+            str(tmp_path / "lake"), fitrec=str(folder), apple_health=str(no_exports)
+        )
     )
     instance = dg.DagsterInstance.ephemeral()
 
-    files = register_sources(local, instance)
-    again = register_sources(local, instance)
+    files = register_sources(local, instance, SOURCES)
+    again = register_sources(local, instance, SOURCES)
 
     assert [(f.key, f.path.name) for f in files] == [
         ("2014", "2014.json"),

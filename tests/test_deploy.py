@@ -13,8 +13,8 @@ import yaml
 from dagster_k8s import PipesK8sClient
 from dagster_k8s.pipes import build_pod_body
 
+from assets.training.launcher import GPU_RESOURCE, TRAINER_COMMAND, TrainingLauncher
 from pipelines.resources import Lake, lake_resources
-from pipelines.training_launcher import GPU_RESOURCE, TRAINER_COMMAND, TrainingLauncher
 
 ROOT = Path(__file__).resolve().parents[1]
 VALUES = yaml.safe_load((ROOT / "deploy" / "helm" / "values.yaml").read_text())

@@ -7,13 +7,14 @@ import numpy as np
 import polars as pl
 import pytest
 
-from assets import metrics
-from assets.bootstrap import intervals
-from assets.comparison import compare
-from assets.evaluation_steps import step_table
-from assets.forecast import with_forecasts
-from assets.latent import SERIES, latent_on_grid
-from assets.workout_categories import workout_categories
+from assets.evaluation import metrics
+from assets.evaluation.bootstrap import intervals
+from assets.evaluation.comparison import compare
+from assets.evaluation.forecast import with_forecasts
+from assets.evaluation.latent import latent_on_grid
+from assets.evaluation.steps import step_table
+from assets.evaluation.workout_categories import workout_categories
+from assets.sources.truth import TRUTH_SERIES
 from models.tensors import FEATURE_NAMES, Scaler, TensorSplit
 
 
@@ -150,7 +151,7 @@ def test_step_table_drops_padding_and_hides_unmeasured_heart_rate():
         workout_id=np.array(["fitrec/1", "fitrec/1"]),
         window_start=np.array([0, 3], np.int32),
         length=np.array([3, 2], np.int32),
-        scaler=Scaler(FEATURE_NAMES, np.zeros(14), np.ones(14)),
+        scaler=Scaler(FEATURE_NAMES, np.zeros(len(FEATURE_NAMES)), np.ones(len(FEATURE_NAMES))),
     )
     predicted = np.full((2, 4), 120.0, np.float32)
     table = step_table(split, ["fitrec/7", "fitrec/8"], predicted)
@@ -171,10 +172,10 @@ def test_truth_is_cut_to_where_the_ingested_series_starts():
             "timestamp": [[96, 100, 108, 116], [101, 109]],
             "latent": [[90.0, 100.0, 108.0, 116.0], [70.0, 71.0]],
         },
-        schema=SERIES,
+        schema=TRUTH_SERIES,
     )
     starts = pl.DataFrame({"workout": ["a", "b"], "first_timestamp": [100, 100]})
-    found = latent_on_grid(truth, starts, step_seconds=8.0, hr_max_gap_seconds=20.0)
+    found = latent_on_grid(truth, starts, step_seconds=8.0, grid_hr_max_gap_s=20.0)
     # b has no truth sample at its first second: its steps would not coincide, so it is left out
     assert found.rows() == [("a", 0, 100.0), ("a", 1, 108.0), ("a", 2, 116.0)]
 

@@ -10,12 +10,13 @@ import numpy as np
 import polars as pl
 import pytest
 
-from assets.comparison import model_comparison
-from assets.evaluation import evaluation_assets
-from assets.evaluation_report import evaluation_report
-from assets.production import candidate_not_worse, production_assets
-from assets.tensor_store import WindowConfig, write_tensors
-from assets.training import LEADERBOARD, leaderboard, trained_model
+from assets.evaluation.comparison import model_comparison
+from assets.evaluation.defs import evaluation_assets
+from assets.evaluation.production import candidate_not_worse, production_assets
+from assets.evaluation.report import evaluation_report
+from assets.features.tensor_store import WindowConfig, write_tensors
+from assets.sources.registry import SOURCES
+from assets.training.defs import LEADERBOARD, leaderboard, trained_model
 from models.checkpoint import load_checkpoint
 from models.predict import predict_split
 from pipelines.resources import lake_resources
@@ -65,8 +66,8 @@ UPSTREAM = [
     "apple_alignment",
     "sweep",
 ]
-[LATENT, *_] = evaluation_assets
-[EVALUATE_LINEAR] = [a for a in evaluation_assets if a.key.path == ["evaluation_linear"]]
+[LATENT, *_] = evaluation_assets(SOURCES)
+[EVALUATE_LINEAR] = [a for a in evaluation_assets(SOURCES) if a.key.path == ["evaluation_linear"]]
 
 
 def materialize(
@@ -90,7 +91,7 @@ def materialize(
         instance=instance,
         selection=selection,
         partition_key=None if selection else "user_disjoint",
-        resources=lake_resources(str(lake), activity_files_path=str(lake / "no_files")),
+        resources=lake_resources(str(lake), activity_files=str(lake / "no_files")),
         run_config={"ops": ops},
         raise_on_error=False,
     )

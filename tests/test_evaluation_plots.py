@@ -10,8 +10,8 @@ import polars as pl
 import pytest
 from PIL import Image
 
-from assets.evaluation_animation import reveal_ends, reveal_gif
-from assets.evaluation_plots import (
+from assets.evaluation.animation import reveal_ends, reveal_gif
+from assets.evaluation.plots import (
     band_mae,
     error_histograms,
     example_series,

@@ -1,5 +1,6 @@
-"""The uniform grid and the 14 features: hand-computed values, and causality as a property."""
+"""The uniform grid and the features: hand-computed values, and causality as a property."""
 
+import importlib
 import math
 
 import numpy as np
@@ -8,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.features import workout_features
-from assets.grid import GRID_COLUMNS, to_grid
+from assets.features import features as features_module
+from assets.features.features import workout_features
+from assets.features.grid import GRID_COLUMNS, to_grid
+from models import tensors
 from models.tensors import FEATURE_NAMES
 
 T0 = 1_408_898_746
@@ -163,7 +166,26 @@ def test_columns_in_contract_order_one_row_per_step_no_null_features():
     )
     assert features.select(FEATURE_NAMES).null_count().row(0) == (0,) * len(FEATURE_NAMES)
     assert all(features[name].dtype == pl.Float32 for name in (*FEATURE_NAMES, "heart_rate"))
-    assert features.select(pl.col(FEATURE_NAMES).is_nan().any()).row(0) == (False,) * 14
+    assert not any(features.select(pl.col(FEATURE_NAMES).is_nan().any()).row(0))
+
+
+@pytest.mark.parametrize(
+    "names, message",
+    [
+        ((*FEATURE_NAMES, "cadence"), r"only in FEATURE_NAMES \['cadence'\]"),
+        (FEATURE_NAMES[1:], r"only in FEATURES \['speed'\]"),
+    ],
+)
+def test_feature_names_and_feature_function_must_agree_at_import(
+    monkeypatch: pytest.MonkeyPatch, names: tuple[str, ...], message: str
+):
+    monkeypatch.setattr(tensors, "FEATURE_NAMES", names)
+    try:
+        with pytest.raises(RuntimeError, match=message):
+            importlib.reload(features_module)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(features_module)
 
 
 # --- the grid ------------------------------------------------------------------------------------
@@ -190,7 +212,7 @@ def test_grid_heart_rate_interpolated_exact_or_null():
         [0.0] * 8,
         [100.0, None, 120.0, 130.0, 140.0, 150.0, None, 160.0],
     )
-    grid = to_grid(frame(sparse, holes), step_seconds=8.0, hr_max_gap_seconds=20.0)
+    grid = to_grid(frame(sparse, holes), step_seconds=8.0, grid_hr_max_gap_s=20.0)
 
     by_row = grid.group_by("row", maintain_order=True).agg("heart_rate")["heart_rate"].to_list()
     assert by_row[0] == approx(
@@ -217,8 +239,8 @@ def test_grid_heart_rate_interpolated_exact_or_null():
 
 def test_grid_gap_limit_is_inclusive_and_configurable():
     row = run([0, 20], [1.0, 1.0], [0.0, 0.0], [100.0, 120.0])
-    at_limit = to_grid(frame(row), step_seconds=8.0, hr_max_gap_seconds=20.0)
-    below = to_grid(frame(row), step_seconds=8.0, hr_max_gap_seconds=19.0)
+    at_limit = to_grid(frame(row), step_seconds=8.0, grid_hr_max_gap_s=20.0)
+    below = to_grid(frame(row), step_seconds=8.0, grid_hr_max_gap_s=19.0)
     assert at_limit["heart_rate"].to_list() == approx([100.0, 108.0, 116.0])
     assert below["heart_rate"].to_list() == [100.0, None, None]
 

@@ -6,15 +6,15 @@ import dagster as dg
 import polars as pl
 from conftest import fitrec_line, materialize_partition
 
-from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
-from assets.source_files import FITREC_FILES
-from pipelines.resources import SIMULATED_FITREC, lake_resources
+from assets.sources.fitrec.defs import fitrec_bronze, fitrec_checks, fitrec_source
+from assets.sources.fitrec.files import FITREC_FILES, SIMULATED_FITREC
+from pipelines.resources import lake_resources
 
 INGESTION = [fitrec_source, fitrec_bronze, *fitrec_checks]
 
 
 def ingest(lake: Path, configured: str, key: str, **kwargs) -> dg.ExecuteInProcessResult:
-    resources = lake_resources(str(lake), configured)
+    resources = lake_resources(str(lake), fitrec=configured)
     return materialize_partition(INGESTION, resources, FITREC_FILES.name, key, **kwargs)
 
 

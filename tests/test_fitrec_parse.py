@@ -7,9 +7,10 @@ import polars as pl
 import pytest
 from conftest import fitrec_line
 
-from assets.fitrec_parse import parse_chunk
-from assets.fitrec_stream import FitrecPass, count_lines, ingest_fitrec_file, iter_line_chunks
-from assets.fitrec_tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
+from assets.sources.fitrec.chunks import iter_line_chunks
+from assets.sources.fitrec.reader import FitrecPass, count_lines, ingest_fitrec_file
+from assets.sources.fitrec.split import parse_chunk
+from assets.sources.fitrec.tables import QUARANTINE_SCHEMA, WORKOUT_SCHEMA
 
 
 def parse(*lines: str):

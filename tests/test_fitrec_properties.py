@@ -9,9 +9,9 @@ import polars as pl
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.fitrec_literal import parse_slow, unclosed_list
-from assets.fitrec_parse import parse_chunk
-from assets.fitrec_stream import iter_line_chunks
+from assets.sources.fitrec.chunks import iter_line_chunks
+from assets.sources.fitrec.literal import parse_slow, unclosed_list
+from assets.sources.fitrec.split import parse_chunk
 
 finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False, width=32)
 series = st.one_of(st.none(), st.lists(finite, max_size=6))

@@ -9,10 +9,9 @@ from conftest import fitrec_line
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.fitrec_literal import parse_slow
-from assets.fitrec_parse import parse_chunk
-from assets.fitrec_split import parse_split
-from assets.fitrec_tables import WORKOUT_SCHEMA
+from assets.sources.fitrec.literal import parse_slow
+from assets.sources.fitrec.split import parse_chunk, parse_split
+from assets.sources.fitrec.tables import WORKOUT_SCHEMA
 
 
 def record(**changes) -> dict:

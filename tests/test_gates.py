@@ -7,16 +7,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.gates import GATES, GateConfig
-from assets.gating import gate_batch
-from assets.quality_pass import funnel_table
-from assets.unify import UNIFIED
+from assets.quality.gate_pass import funnel_table
+from assets.quality.gates import GATES, GateConfig, gate_batch
+from assets.sources.unify import UNIFIED
 
 M_PER_DEG = 111_195.0
 
 
-def workout(wid: str, n: int = 60, step: int = 8, kmh: float = 10.0, **changes) -> dict:
-    """A clean run: n fixes `step` s apart heading north at `kmh`, HR around 142."""
+def workout(wid: str, samples: int = 60, step: int = 8, kmh: float = 10.0, **changes) -> dict:
+    """A clean run: `samples` fixes `step` s apart heading north at `kmh`, HR around 142."""
     metres = kmh / 3.6 * step
     row = {
         "source": "fitrec",
@@ -26,12 +25,12 @@ def workout(wid: str, n: int = 60, step: int = 8, kmh: float = 10.0, **changes) 
         "gender": "male",
         "start_time": datetime(2014, 8, 24, tzinfo=UTC),
         "source_file": "f.json",
-        "timestamp": [1_408_898_746 + step * i for i in range(n)],
-        "heart_rate": [140.0 + i % 5 for i in range(n)],  # a constant would be a flatline
-        "speed": [kmh] * n,
-        "altitude": [50.0] * n,
-        "latitude": [60.0 + i * metres / M_PER_DEG for i in range(n)],
-        "longitude": [24.0] * n,
+        "timestamp": [1_408_898_746 + step * i for i in range(samples)],
+        "heart_rate": [140.0 + i % 5 for i in range(samples)],  # a constant would be a flatline
+        "speed": [kmh] * samples,
+        "altitude": [50.0] * samples,
+        "latitude": [60.0 + i * metres / M_PER_DEG for i in range(samples)],
+        "longitude": [24.0] * samples,
     }
     return row | changes
 
@@ -76,8 +75,8 @@ def test_a_clean_run_passes_untouched():
             workout("t", timestamp=[1_408_898_746 + 8 * i for i in range(59)] + [1_408_898_746]),
             ("aligned", None, "timestamps not strictly increasing"),
         ),
-        (workout("short", n=49), ("size", 49.0, "49 samples over 384 s")),
-        (workout("brief", n=50, step=5), ("size", 50.0, "50 samples over 245 s")),
+        (workout("short", samples=49), ("size", 49.0, "49 samples over 384 s")),
+        (workout("brief", samples=50, step=5), ("size", 50.0, "50 samples over 245 s")),
         (
             workout("hr", heart_rate=[140.0 + i % 5 for i in range(29)] + [250.0] * 31),
             (

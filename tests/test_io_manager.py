@@ -8,7 +8,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from pipelines.io_manager import ROW_GROUP_METADATA_KEY, LakeParquetIOManager
+from assets.lake.io_manager import ROW_GROUP_METADATA_KEY, LakeParquetIOManager
 
 COLORS = dg.StaticPartitionsDefinition(["red", "blue"])
 

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 import torch
 
+from models.base import ELAPSED, GRADE, INTENSITY, SPEED
 from models.tensors import FEATURE_NAMES, Scaler
 from models.zoo import (
     HR_PRIOR,
@@ -30,8 +31,6 @@ SMALL = {
 }
 # Output at step t never depends on features after t.
 CAUSAL = ("user_mean", "linear", "lstm", "gru", "lstm_embedding", "transformer", "physiological")
-SPEED, GRADE = FEATURE_NAMES.index("speed"), FEATURE_NAMES.index("smoothed_grade")
-ELAPSED, INTENSITY = FEATURE_NAMES.index("elapsed_time"), FEATURE_NAMES.index("exercise_intensity")
 
 
 def small(name: str, **extra) -> torch.nn.Module:
@@ -216,7 +215,9 @@ def test_physiological_untrained_is_plausible_on_standardised_inputs():
     fitted = scaler()
     model = physiological(fitted)
     generator = np.random.default_rng(0)
-    raw = generator.normal(fitted.mean, fitted.std, size=(4, 500, 14)).astype(np.float32)
+    raw = generator.normal(fitted.mean, fitted.std, size=(4, 500, len(FEATURE_NAMES))).astype(
+        np.float32
+    )
     raw[..., SPEED] = np.abs(raw[..., SPEED])
     out = model(torch.from_numpy(fitted.transform(raw)), torch.tensor([0, 1, 2, UNKNOWN_USER]))
     assert out.shape == (4, 500) and out.dtype == torch.float32

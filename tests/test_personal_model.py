@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 from typer.testing import CliRunner
 
-from assets.personal_model import assign_by_time
+from assets.personalize.runner import assign_by_time
 from models.checkpoint import load_checkpoint
 from models.train import TrainConfig, train
 from pipelines.cli import app
@@ -42,7 +42,8 @@ def test_later_workouts_score_and_the_latest_earlier_ones_select():
 
 def test_personalize_fine_tunes_the_base_on_the_runners_earlier_workouts(tmp_path: Path):
     base = tmp_path / "base.pt"
-    train(tensor_set(tmp_path / "tensors"), base, TrainConfig(model="linear", epochs=2))
+    tensors = tensor_set(tmp_path / "tensors", step_seconds=10.0)  # not the default grid
+    train(tensors, base, TrainConfig(model="linear", epochs=2))
     export = write_activity_files(tmp_path / "export", runners=1, runs_per_runner=8, seed=3)
     out = tmp_path / "personal" / "model.pt"
     runner = next(p for p in export.path.iterdir() if p.is_dir())
@@ -56,6 +57,7 @@ def test_personalize_fine_tunes_the_base_on_the_runners_earlier_workouts(tmp_pat
     _, original = load_checkpoint(base)
     assert saved["scaler"] == original["scaler"]  # inputs scaled as the base was trained
     assert saved["users"] == original["users"]
+    assert saved["grid"] == original["grid"] == {"step_seconds": 10.0, "grid_hr_max_gap_s": 20.0}
     missing = CliRunner().invoke(
         app, ["personalize", str(runner), "--base", str(tmp_path / "no.pt"), "--out", str(out)]
     )

@@ -11,19 +11,25 @@ import torch
 from typer.testing import CliRunner
 
 from models.base import build_model
-from models.checkpoint import save_checkpoint
+from models.checkpoint import load_checkpoint, save_checkpoint
 from models.tensors import FEATURE_NAMES, Scaler
+from models.train import TrainConfig, train
 from pipelines.cli import app
 from tests.activity_builders import GPX_TEMPLATE, T0, TCX_TEMPLATE, running_fit, tcx_point, write
+from tests.training_builders import tensor_set
 
 COLUMNS = ["time", "elapsed_s", "speed_kmh", "altitude_m", "predicted_hr", "measured_hr"]
 
 
 @pytest.fixture
 def checkpoint(tmp_path: Path) -> Path:
+    """A checkpoint as written before grids were saved (no "grid"): served on the default
+    8 s grid."""
     torch.manual_seed(0)
     path = tmp_path / "model.pt"
-    scaler = Scaler(FEATURE_NAMES, np.full(14, 1.0), np.full(14, 10.0))
+    scaler = Scaler(
+        FEATURE_NAMES, np.full(len(FEATURE_NAMES), 1.0), np.full(len(FEATURE_NAMES), 10.0)
+    )
     provenance = {
         "feature_names": list(FEATURE_NAMES),
         "scaler": scaler.to_dict(),
@@ -81,6 +87,22 @@ def test_gpx_prediction_writes_csv_and_png_and_prints_its_errors(tmp_path, check
     assert mae == round(diff.abs().mean(), 2)
     assert rmse == round((diff**2).mean() ** 0.5, 2)
     assert f"over {measured.height} steps" in result.output
+
+
+def test_a_model_trained_on_a_10_s_grid_is_served_on_a_10_s_grid(tmp_path):
+    tensors = tensor_set(tmp_path / "tensors", step_seconds=10.0)
+    model = tmp_path / "model.pt"
+    train(tensors, model, TrainConfig(model="linear", epochs=1, batch_size=8))
+    _, saved = load_checkpoint(model)
+    assert saved["grid"] == {"step_seconds": 10.0, "grid_hr_max_gap_s": 20.0}
+    run = write(tmp_path / "morning.gpx", gpx_run(600))
+
+    result = invoke(run, "--model", model, "--out", tmp_path / "out")
+
+    assert result.exit_code == 0, result.output
+    table = pl.read_csv(tmp_path / "out" / "morning.csv")
+    assert table["elapsed_s"].to_list() == list(range(0, 601, 10))
+    assert table["time"][:2].to_list() == ["2023-11-14T22:13:20Z", "2023-11-14T22:13:30Z"]
 
 
 def test_tcx_fit_and_csv_files_and_the_known_user(tmp_path, checkpoint):

@@ -7,12 +7,13 @@ import polars as pl
 from conftest import fitrec_line
 from test_gates import workout
 
-from assets.fitrec_stream import FitrecPass
-from assets.quality import quality_assets, quality_checks
-from assets.quality_report import SECTIONS
-from assets.quality_report_parts import rejections_by_split
-from assets.tensors import user_disjoint_split
-from assets.unify import UNIFIED
+from assets.features.defs import user_disjoint_split
+from assets.quality.defs import quality_definitions
+from assets.quality.report import SECTIONS
+from assets.quality.report_parts import rejections_by_split
+from assets.sources.fitrec.reader import FitrecPass
+from assets.sources.registry import SOURCES
+from assets.sources.unify import UNIFIED
 from pipelines.resources import lake_resources
 
 UPSTREAM = [
@@ -45,8 +46,9 @@ def write_bronze(lake: Path, tmp_path: Path) -> None:
 
 
 def gate_lake(lake: Path, max_rejected_share: float) -> dg.ExecuteInProcessResult:
+    assets, checks = quality_definitions(SOURCES)
     return dg.materialize(
-        [*UPSTREAM, *quality_assets, *quality_checks, user_disjoint_split],
+        [*UPSTREAM, *assets, *checks, user_disjoint_split],
         resources=lake_resources(str(lake)),
         run_config={
             "ops": {"quality_gates": {"config": {"max_rejected_share": max_rejected_share}}}

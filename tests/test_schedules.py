@@ -8,8 +8,10 @@ import dagster as dg
 import yaml
 from dagster._core.test_utils import instance_for_test
 
-from assets.training import FAMILIES
+from assets.sources.registry import SOURCES
+from assets.training.families import FAMILIES
 from pipelines.definitions import defs
+from pipelines.jobs import ingestion_job
 from pipelines.resources import lake_resources
 from pipelines.schedules import RETRAIN_TAG, schedules_from_env
 from tests.test_definitions import DATA_QUALITY_CHECKS
@@ -71,11 +73,13 @@ def test_retraining_job_covers_the_graph_after_the_file_ingestion_and_is_partiti
 
 def test_cron_and_time_zone_come_from_the_environment():
     *reingestion, retraining, audit = schedules_from_env(
+        SOURCES,
+        {source.name: ingestion_job(source) for source in SOURCES},
         {
             "PULSELAKE_RETRAIN_CRON": "30 2 * * 0",
             "PULSELAKE_AUDIT_CRON": "15 7 * * *",
             "PULSELAKE_TIMEZONE": "Europe/Berlin",
-        }
+        },
     )
     assert (retraining.cron_schedule, retraining.execution_timezone) == (
         "30 2 * * 0",
@@ -109,7 +113,9 @@ def test_weekly_reingestion_requests_every_present_file_before_the_retraining(
             instance=instance,
             scheduled_execution_time=at,
             repository_def=defs.get_repository_def(),
-            resources=lake_resources(str(lake), str(folder), str(tmp_path / "no_exports")),
+            resources=lake_resources(
+                str(lake), fitrec=str(folder), apple_health=str(tmp_path / "no_exports")
+            ),
         )
         fitrec = defs.resolve_schedule_def("weekly_fitrec_ingestion")
         requests = fitrec.evaluate_tick(context).run_requests

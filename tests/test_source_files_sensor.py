@@ -11,11 +11,11 @@ import pytest
 from conftest import fitrec_line
 from dagster._core.test_utils import instance_for_test
 
-from assets.fitrec import fitrec_bronze, fitrec_checks, fitrec_source
+from assets.sources.fitrec.defs import fitrec_bronze, fitrec_checks, fitrec_source
+from assets.sources.fitrec.source import FITREC
 from pipelines.definitions import defs as code_location
-from pipelines.jobs import fitrec_ingestion_job
+from pipelines.jobs import ingestion_job
 from pipelines.resources import lake_resources
-from pipelines.sensors import source_files_sensor
 
 FIRST_NS, LATER_NS = 1_700_000_000_000_000_000, 1_800_000_000_000_000_000
 
@@ -29,7 +29,7 @@ def instance():
 
 def evaluate(lake: Path, instance: dg.DagsterInstance, cursor: str | None, apple: str = ""):
     """One tick, with the daemon's handling of the partitions it asks for."""
-    resources = lake_resources(str(lake), apple_path=apple)
+    resources = lake_resources(str(lake), apple_health=apple)
     context = dg.build_sensor_context(
         cursor=cursor,
         instance=instance,
@@ -37,7 +37,7 @@ def evaluate(lake: Path, instance: dg.DagsterInstance, cursor: str | None, apple
         resources=resources,
         repository_def=code_location.get_repository_def(),
     )
-    tick = source_files_sensor.evaluate_tick(context)
+    tick = code_location.get_sensor_def("source_files_sensor").evaluate_tick(context)
     for request in tick.dynamic_partitions_requests:
         instance.add_dynamic_partitions(request.partitions_def_name, request.partition_keys)
     return tick
@@ -149,7 +149,7 @@ def test_the_requested_run_ingests_its_partition_and_is_not_requested_again(lake
     defs = dg.Definitions(
         assets=[fitrec_source, fitrec_bronze],
         asset_checks=fitrec_checks,
-        jobs=[fitrec_ingestion_job],
+        jobs=[ingestion_job(FITREC)],
         resources=lake_resources(str(lake)),
     )
 

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import polars as pl
 import pytest
 
-from assets.splits import (
+from assets.features.splits import (
     SplitShares,
     assign_temporal,
     assign_user_disjoint,

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from assets.streaming import threaded_map
+from assets.lake.streaming import threaded_map
 
 
 def test_results_come_back_in_the_order_of_the_arguments_whatever_finishes_first():

@@ -10,10 +10,10 @@ import polars as pl
 import pytest
 from test_gates import workout
 
-from assets.features import workout_features
-from assets.npy import NpyWriter
-from assets.tensor_store import WindowConfig, cut_windows, window_counts, write_tensors
-from assets.tensors import tensor_assets, tensor_checks_defs
+from assets.features.defs import tensor_assets, tensor_checks_defs
+from assets.features.features import workout_features
+from assets.features.tensor_store import WindowConfig, cut_windows, window_counts, write_tensors
+from assets.lake.npy import NpyWriter
 from models.tensors import (
     ARRAYS,
     FEATURE_NAMES,
@@ -191,7 +191,7 @@ def raw_features(table: pl.DataFrame) -> pl.DataFrame:
         key=pl.format("{}/{}", "source", "workout_id"),
         split=pl.col("workout_id").replace_strict(SPLIT_OF),
     ).with_row_index("row")
-    return workout_features(table, WINDOW.step_seconds, WINDOW.hr_max_gap_seconds).join(
+    return workout_features(table, WINDOW.step_seconds, WINDOW.grid_hr_max_gap_s).join(
         keys, on="row", maintain_order="left"
     )
 
@@ -246,7 +246,7 @@ def test_store_metadata(store):
     _, out, meta = store
     assert load_metadata(out) == meta == json.loads((out / "metadata.json").read_text())
     assert meta["feature_names"] == list(FEATURE_NAMES)
-    assert (meta["step_seconds"], meta["hr_max_gap_seconds"]) == (8.0, 20.0)
+    assert (meta["step_seconds"], meta["grid_hr_max_gap_s"]) == (8.0, 20.0)
     assert (meta["window"], meta["stride"]) == (8, 8)
     assert meta["counts"] == {
         "train": {"windows": 7, "workouts": 3, "users": 2},

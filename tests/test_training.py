@@ -11,10 +11,11 @@ import polars as pl
 import pytest
 import torch
 
-from assets.personalisation import personalisation
-from assets.sweep import sweep
-from assets.tensor_store import WindowConfig, write_tensors
-from assets.training import FAMILIES, leaderboard, trained_model
+from assets.features.tensor_store import WindowConfig, write_tensors
+from assets.personalize.defs import personalisation
+from assets.training.defs import leaderboard, trained_model
+from assets.training.families import FAMILIES
+from assets.training.sweep import sweep
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.tensors import FEATURE_NAMES, load_split
 from models.train import TrainConfig, masked_loss, train
@@ -88,6 +89,15 @@ def test_a_checkpoint_for_other_features_is_refused(tmp_path: Path):
     )
     with pytest.raises(ValueError, match="trained on features"):
         load_checkpoint(tmp_path / "other.pt")
+
+
+def test_checkpoints_keep_the_grid_and_fine_tuning_refuses_another(tmp_path: Path):
+    train(tensor_set(tmp_path / "8s"), tmp_path / "base.pt", TrainConfig(model="linear", epochs=1))
+    _, saved = load_checkpoint(tmp_path / "base.pt")
+    assert saved["grid"] == {"step_seconds": 8.0, "grid_hr_max_gap_s": 20.0}
+    tuned = TrainConfig(model="linear", epochs=1, init_from=str(tmp_path / "base.pt"))
+    with pytest.raises(ValueError, match="trained on the grid"):
+        train(tensor_set(tmp_path / "10s", step_seconds=10.0), tmp_path / "tuned.pt", tuned)
 
 
 def test_trained_model_asset_runs_the_entry_point_through_pipes(lake: Path):
@@ -208,7 +218,7 @@ def test_personalisation_asset_compares_three_ways_per_wearer(lake: Path):
 def test_models_run_without_dagster_polars_or_pandas():
     """What a GPU node has: torch and numpy. Blocking the others makes any import of them fail."""
     blocked = "; ".join(f"sys.modules[{name!r}] = None" for name in ("dagster", "polars", "pandas"))
-    modules = "models.entry, models.personalise, models.checkpoint, models.predict"
+    modules = "models.entry, models.personalize, models.checkpoint, models.predict"
     code = f"import sys; {blocked}; import {modules}"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr

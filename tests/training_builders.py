@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 
-from assets.tensor_store import WindowConfig, write_tensors
+from assets.features.grid import DEFAULT_STEP_SECONDS
+from assets.features.tensor_store import WindowConfig, write_tensors
 from schemas.tables import polars_schema
 from schemas.workouts import CleanWorkouts
 
@@ -36,13 +37,15 @@ def workout(wid: int, user: int, n: int = 48) -> dict:
     }
 
 
-def tensor_set(folder: Path) -> Path:
-    """Users 0-5 train, 6-7 validate, 8 tests: 3 workouts each, windows of 16 steps."""
+def tensor_set(folder: Path, step_seconds: float = DEFAULT_STEP_SECONDS) -> Path:
+    """Users 0-5 train, 6-7 validate, 8 tests: 3 workouts each, windows of 16 steps of
+    `step_seconds`."""
     rows = [workout(10 * user + k, user) for user in range(9) for k in range(3)]
     table = pl.DataFrame(rows, schema=polars_schema(CleanWorkouts))
     split = {str(u): "train" if u < 6 else "val" if u < 8 else "test" for u in range(9)}
     assignment = table.lazy().select(
         "source", "workout_id", split=pl.col("user_id").replace_strict(split)
     )
-    write_tensors(table.lazy(), assignment, folder, WindowConfig(window=16, stride=16), {})
+    config = WindowConfig(step_seconds=step_seconds, window=16, stride=16)
+    write_tensors(table.lazy(), assignment, folder, config, {})
     return folder

@@ -1,0 +1,1 @@
+"""Personalisation: a base model adapted to one runner's own workouts."""

@@ -1,0 +1,1 @@
+"""Heart rate for one activity file from a trained checkpoint (`pulselake predict`)."""

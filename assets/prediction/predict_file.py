@@ -1,0 +1,128 @@
+"""Heart rate for one activity file from a trained checkpoint, on the grid it was trained on (the
+checkpoint's step and heart-rate gap, see `checkpoint_grid`).
+
+The file is read by the activity-files source's reader, put in a one-row unified frame, its
+speed completed from positions as the gates do, and turned into the 14 features by
+`assets.features.features.workout_features`: the very code that made the training tensors.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+
+from assets.features.features import workout_features
+from assets.features.grid import DEFAULT_GRID_HR_MAX_GAP_S, DEFAULT_STEP_SECONDS
+from assets.quality.gates import null_list_like, with_completed_speed
+from assets.sources.activity_files.folder import gate_sport, unified_row
+from assets.sources.activity_files.readers import Activity, ActivityFileError
+from models.tensors import FEATURE_NAMES
+
+# Two minutes is 15 grid steps: fewer, and the lags and trailing means (up to 30 steps) have
+# barely left their start-of-workout values, so there is nothing a model could say; a real
+# run is always longer.
+MIN_SECONDS = 120
+WINDOW = 500  # steps per window when the checkpoint does not say (the tensors' T)
+OUTPUT_COLUMNS = ("time", "elapsed_s", "speed_kmh", "altitude_m", "predicted_hr", "measured_hr")
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A loaded checkpoint: the model, its scaler and user vocabulary, its window length and
+    the grid its training tensors were cut on."""
+
+    model: object
+    scaler: object
+    vocabulary: list[str]
+    window: int
+    step_seconds: float
+    grid_hr_max_gap_s: float
+
+
+def checkpoint_grid(saved: dict) -> dict[str, float]:
+    """{"step_seconds", "grid_hr_max_gap_s"} of the grid a checkpoint's training tensors were
+    made on: new workouts must be gridded the same way, or the model reads steps of another
+    length than it learnt."""
+    # Checkpoints written before the grid was saved have no "grid": they fall back to the
+    # defaults, the grid prediction always used for them.
+    default = {
+        "step_seconds": DEFAULT_STEP_SECONDS,
+        "grid_hr_max_gap_s": DEFAULT_GRID_HR_MAX_GAP_S,
+    }
+    return {**default, **saved.get("grid", {})}
+
+
+def load_bundle(path: Path) -> Bundle:
+    """The checkpoint at `path`; ValueError when its feature list is not this code's."""
+    from models.checkpoint import load_checkpoint
+    from models.tensors import Scaler
+
+    model, saved = load_checkpoint(path)
+    window = (saved.get("train_config") or {}).get("sequence_length") or WINDOW
+    scaler = Scaler.from_dict(saved["scaler"])
+    return Bundle(model, scaler, list(saved["users"]), window, **checkpoint_grid(saved))
+
+
+def one_instant_per_sample(activity: Activity) -> Activity:
+    """Samples in time order, one per second: the grid's as-of join needs a sorted clock, and
+    devices repeat a second at lap and pause boundaries (the first sample of it is kept)."""
+    series = activity.series.unique("timestamp", keep="first", maintain_order=True)
+    return dataclasses.replace(activity, series=series.sort("timestamp"))
+
+
+def grid_features(
+    activity: Activity, step_seconds: float, grid_hr_max_gap_s: float
+) -> pl.DataFrame:
+    """(step, the 14 features, heart_rate) on the given grid (the checkpoint's: no default, so
+    no caller can forget it), or ActivityFileError when the file cannot be predicted (too short,
+    no altitude, neither speed nor positions)."""
+    activity = one_instant_per_sample(activity)
+    series, name = activity.series, activity.path
+    span = int(series["timestamp"][-1] - series["timestamp"][0])
+    if span < MIN_SECONDS:
+        raise ActivityFileError(f"{name}: {span} s long; at least {MIN_SECONDS} s are needed")
+    if series["altitude"].is_null().all():
+        raise ActivityFileError(f"{name}: no altitude in any sample")
+    if series["speed"].is_null().all() and series["latitude"].is_null().all():
+        raise ActivityFileError(f"{name}: neither speed nor positions in any sample")
+    row = unified_row(activity, name.name, "", gate_sport(activity.sport))
+    row = with_completed_speed(row).with_columns(null_list_like("heart_rate", pl.List(pl.Float32)))
+    return workout_features(row, step_seconds, grid_hr_max_gap_s).drop("row")
+
+
+def predict_activity(bundle: Bundle, activity: Activity, user: str | None) -> pl.DataFrame:
+    """OUTPUT_COLUMNS at every step of the checkpoint's grid: UTC time, seconds since the
+    start, speed and altitude on the grid, the predicted heart rate and the measured one (null
+    where not measured)."""
+    from models.predict import predict_sequence, user_row
+
+    step_seconds = bundle.step_seconds
+    features = grid_features(activity, step_seconds, bundle.grid_hr_max_gap_s)
+    inputs = features.select(FEATURE_NAMES).to_numpy().astype(np.float32)
+    predicted = predict_sequence(
+        bundle.model, bundle.scaler, inputs, user_row(bundle.vocabulary, user), bundle.window
+    )
+    first = activity.series["timestamp"].min()
+    elapsed = pl.col("step").cast(pl.Int64) * int(step_seconds)
+    return features.select(
+        time=pl.from_epoch(elapsed + first, "s").dt.replace_time_zone("UTC"),
+        elapsed_s=elapsed,
+        speed_kmh="speed",
+        altitude_m="altitude",
+        predicted_hr=pl.Series(predicted, dtype=pl.Float32),
+        measured_hr="heart_rate",
+    )
+
+
+def errors(prediction: pl.DataFrame) -> tuple[float, float, int]:
+    """(MAE, RMSE, steps) over the steps with a measured heart rate; NaN when there are none."""
+    measured = prediction.filter(pl.col("measured_hr").is_not_null())
+    if measured.height == 0:
+        return math.nan, math.nan, 0
+    diff = (measured["predicted_hr"] - measured["measured_hr"]).cast(pl.Float64)
+    return float(diff.abs().mean()), float((diff**2).mean() ** 0.5), measured.height

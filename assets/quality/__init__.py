@@ -1,0 +1,1 @@
+"""The seven quality gates, the artifact detectors and the data-quality audit report."""

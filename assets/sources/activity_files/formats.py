@@ -1,0 +1,178 @@
+"""The three device formats, from bytes to one workout's samples: FIT (fitdecode), TCX (lxml)
+and GPX (gpxpy, shared with Apple routes). Each returns a `Parsed`: samples in file order
+(SAMPLE_SCHEMA), the sport the file declares and the start it declares.
+
+Problems raise FormatError naming the element (FIT message, XML line, trkpt) at fault; the
+caller adds the file name.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import fitdecode
+import polars as pl
+from lxml import etree
+
+from assets.sources.gpx import DECLARATIONS, GpxError, gpx_points, parse_gpx_document
+from assets.sources.safe_xml import safe_parser
+from schemas.activity_files import ACTIVITY_SERIES
+
+SEMICIRCLES_PER_DEGREE = 2**31 / 180
+TCX = "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"
+ACTIVITY_EXTENSION = "http://www.garmin.com/xmlschemas/ActivityExtension/v2"
+TCX_NAMES = {"t": TCX, "x": ACTIVITY_EXTENSION}
+# What the parsers return: ACTIVITY_SERIES with every float column at full precision (speed in
+# km/h, though the formats write m/s); read_activity narrows it to ACTIVITY_SERIES.
+SAMPLE_SCHEMA = pl.Schema(
+    {name: pl.Float64 if dtype.is_float() else dtype for name, dtype in ACTIVITY_SERIES.items()}
+)
+
+
+class FormatError(ValueError):
+    """What is wrong inside a file, and where (the caller names the file)."""
+
+
+@dataclass(frozen=True)
+class Parsed:
+    samples: pl.DataFrame  # SAMPLE_SCHEMA, file order; null where absent
+    sport: str | None
+    start: datetime | None
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """Whole seconds UTC; a time without an offset is taken as UTC (what GPX and TCX mandate)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return round(moment.timestamp())
+
+
+def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:
+    """Samples keyed by SAMPLE_SCHEMA's names (absent or None: null), speed in m/s ->
+    SAMPLE_SCHEMA (km/h)."""
+    return pl.DataFrame(rows, schema=SAMPLE_SCHEMA).with_columns(pl.col("speed") * 3.6)
+
+
+def _degrees(semicircles: int | None) -> float | None:
+    return None if semicircles is None else semicircles / SEMICIRCLES_PER_DEGREE
+
+
+def _first(message: fitdecode.FitDataMessage, *names: str) -> object:
+    """The first of `names` the message holds with a valid value (enhanced_* before the old)."""
+    for name in names:
+        value = message.get_value(name, fallback=None)
+        if value is not None:
+            return value
+    return None
+
+
+def parse_fit(data: bytes) -> Parsed:
+    """Record messages (timestamp, heart_rate, enhanced_speed/speed, enhanced_altitude/altitude,
+    position semicircles -> degrees); sport from the sport or session message."""
+    samples, sport, start = [], None, None
+    try:
+        with fitdecode.FitReader(
+            io.BytesIO(data),
+            check_crc=fitdecode.CrcCheck.RAISE,
+            error_handling=fitdecode.ErrorHandling.RAISE,
+        ) as fit:
+            records = 0
+            for frame in fit:
+                if not isinstance(frame, fitdecode.FitDataMessage):
+                    continue
+                if frame.name == "record":
+                    records += 1
+                    moment = frame.get_value("timestamp", fallback=None)
+                    if not isinstance(moment, datetime):
+                        raise FormatError(f"record message {records} has no timestamp")
+                    samples.append(
+                        {
+                            "timestamp": epoch_seconds(moment),
+                            "heart_rate": frame.get_value("heart_rate", fallback=None),
+                            "speed": _first(frame, "enhanced_speed", "speed"),
+                            "altitude": _first(frame, "enhanced_altitude", "altitude"),
+                            "latitude": _degrees(frame.get_value("position_lat", fallback=None)),
+                            "longitude": _degrees(frame.get_value("position_long", fallback=None)),
+                        }
+                    )
+                elif frame.name in ("sport", "session"):
+                    sport = sport or frame.get_value("sport", fallback=None)
+                    if frame.name == "session" and start is None:
+                        start = frame.get_value("start_time", fallback=None)
+    except fitdecode.FitError as error:
+        raise FormatError(f"not a readable FIT file: {error}") from error
+    return Parsed(_frame(samples), None if sport is None else str(sport), start)
+
+
+def _iso(text: str | None, where: str) -> datetime:
+    try:
+        return datetime.fromisoformat((text or "").strip())
+    except ValueError:
+        raise FormatError(f"{where}: {text!r} is not an ISO 8601 time") from None
+
+
+def _float(element: etree._Element, path: str) -> float | None:
+    text = element.findtext(path, namespaces=TCX_NAMES)
+    if text is None or not text.strip():
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise FormatError(
+            f"line {element.sourceline}: {path.replace('t:', '').replace('x:', '')} "
+            f"{text!r} is not a number"
+        ) from None
+
+
+def parse_tcx(data: bytes) -> Parsed:
+    """Trackpoints of the first Activity in the TrainingCenterDatabase v2 namespace, speed
+    from the ActivityExtension v2 <TPX><Speed> (m/s), sport from Activity/@Sport."""
+    if found := DECLARATIONS.search(data):
+        line = data.count(b"\n", 0, found.start()) + 1
+        raise FormatError(f"line {line}: TCX declares a DTD or entities; refused")
+    try:
+        root = etree.fromstring(data.lstrip(), safe_parser())
+    except etree.XMLSyntaxError as error:
+        raise FormatError(f"not a readable TCX file: {error}") from error
+    activity = root.find("t:Activities/t:Activity", TCX_NAMES)
+    if activity is None:
+        raise FormatError(f"no <Activity> in the {TCX} namespace")
+    samples = []
+    for point in activity.iterfind("t:Lap/t:Track/t:Trackpoint", TCX_NAMES):
+        time = point.findtext("t:Time", namespaces=TCX_NAMES)
+        if time is None:
+            raise FormatError(f"line {point.sourceline}: Trackpoint has no Time")
+        samples.append(
+            {
+                "timestamp": epoch_seconds(_iso(time, f"line {point.sourceline}: Trackpoint Time")),
+                "heart_rate": _float(point, "t:HeartRateBpm/t:Value"),
+                "speed": _float(point, "t:Extensions/x:TPX/x:Speed"),
+                "altitude": _float(point, "t:AltitudeMeters"),
+                "latitude": _float(point, "t:Position/t:LatitudeDegrees"),
+                "longitude": _float(point, "t:Position/t:LongitudeDegrees"),
+            }
+        )
+    declared = activity.findtext("t:Id", namespaces=TCX_NAMES)
+    start = _iso(declared, f"line {activity.sourceline}: Activity Id") if declared else None
+    return Parsed(_frame(samples), activity.get("Sport"), start)
+
+
+def parse_gpx(data: bytes) -> Parsed:
+    """Track points with TrackPointExtension heart rate and the Watch's speed; sport from the
+    first track's <type>."""
+    try:
+        gpx = parse_gpx_document(data)
+        points = gpx_points(gpx)
+    except GpxError as error:
+        raise FormatError(str(error)) from error
+    samples = points.select(
+        timestamp=(pl.col("time").dt.epoch("ms") / 1000).round().cast(pl.Int64),
+        heart_rate="heart_rate",
+        speed=pl.col("speed") * 3.6,
+        altitude="altitude",
+        latitude="latitude",
+        longitude="longitude",
+    )
+    return Parsed(samples, gpx.tracks[0].type if gpx.tracks else None, None)

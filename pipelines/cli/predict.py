@@ -1,0 +1,190 @@
+"""`pulselake predict`: a trained model's heart rate for your own activity files.
+
+Per file it writes `<out>/<stem>.csv` (the grid steps) and `<out>/<stem>.png` (measured vs
+predicted heart rate, speed and altitude beneath) and prints MAE and RMSE where the file measured
+heart rate. Heavy imports (torch, matplotlib, polars) wait until a command runs, so the CLI
+starts fast.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+MODEL_HELP = "Checkpoint (model.pt); default <lake>/models/production/model.pt."
+PRODUCTION_MODEL = Path("models", "production", "model.pt")
+
+
+def default_model() -> Path:
+    from pipelines.resources import lake_root
+
+    return Path(lake_root(), PRODUCTION_MODEL)
+
+
+def activity_paths(workout: Path) -> list[Path]:
+    """The file itself, or every activity file in the folder (and below), sorted."""
+    from assets.sources.activity_files.folder import take_inventory
+
+    if workout.is_dir():
+        return take_inventory(workout).activity_files
+    return [workout]
+
+
+def stem(path: Path) -> str:
+    """The file name before its first dot: `1234.fit.gz` -> `1234`."""
+    return path.name.split(".")[0]
+
+
+def plot(prediction, title: str) -> bytes:
+    """Measured vs predicted heart rate over elapsed minutes, speed and altitude beneath."""
+    from assets.lake.figures import plt, png  # pyplot on the Agg backend
+
+    minutes = prediction["elapsed_s"].to_numpy() / 60
+    figure, (hr, speed, altitude) = plt.subplots(
+        3, 1, figsize=(9, 6), sharex=True, height_ratios=(2, 1, 1)
+    )
+    measured = prediction["measured_hr"].to_numpy()
+    if prediction["measured_hr"].is_not_null().any():
+        hr.plot(minutes, measured, color="black", linewidth=1, label="measured")
+    hr.plot(minutes, prediction["predicted_hr"].to_numpy(), color="crimson", label="predicted")
+    hr.set(ylabel="heart rate (bpm)", title=title)
+    hr.legend(loc="lower right")
+    speed.plot(minutes, prediction["speed_kmh"].to_numpy(), color="tab:blue")
+    speed.set(ylabel="speed (km/h)")
+    altitude.plot(minutes, prediction["altitude_m"].to_numpy(), color="tab:green")
+    altitude.set(ylabel="altitude (m)", xlabel="minutes")
+    image = png(figure)
+    plt.close(figure)
+    return image
+
+
+def predict_file(bundle, path: Path, user: str | None, out: Path) -> dict:
+    """Write `<out>/<stem>.csv` and `.png` for one file; its summary row."""
+    import polars as pl
+
+    from assets.prediction.predict_file import errors, predict_activity
+    from assets.sources.activity_files.readers import read_activity
+
+    # Rounded to 0.01 bpm before scoring, so the CSV reproduces the printed errors exactly.
+    prediction = predict_activity(bundle, read_activity(path), user).with_columns(
+        pl.col(pl.Float32).round(2)
+    )
+    prediction.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(
+        out / f"{stem(path)}.csv"
+    )
+    (out / f"{stem(path)}.png").write_bytes(plot(prediction, path.name))
+    mae, rmse, steps = errors(prediction)
+    minutes = prediction["elapsed_s"][-1] / 60
+    return {
+        "file": str(path),
+        "minutes": round(minutes, 1),
+        "mae": mae,
+        "rmse": rmse,
+        "steps": steps,
+    }
+
+
+def number(value: float) -> str:
+    return "-" if math.isnan(value) else f"{value:.2f}"
+
+
+def predict(
+    workout: Annotated[
+        Path,
+        typer.Argument(
+            help="A .gpx (Apple Watch routes too), .tcx, .fit or .csv file (time, speed km/h, "
+            "altitude m, optional heart_rate, latitude, longitude), each optionally .gz, or a "
+            "folder: every activity file in it."
+        ),
+    ],
+    model: Annotated[Path | None, typer.Option(help=MODEL_HELP)] = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            help="Who ran, as the model knows users: '<source>/<user_id>', e.g. "
+            "'activity_files/anna'. Anyone else (the default) gets the unknown-user prediction."
+        ),
+    ] = None,
+    out: Annotated[
+        Path, typer.Option(help="Folder for <stem>.csv and <stem>.png per file.")
+    ] = Path("predictions"),
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json",
+            help="Also write the per-file rows (file, minutes, mae, rmse, steps; null where no "
+            "heart rate was measured) to <out>/predictions.json and print them as JSON instead "
+            "of the table.",
+        ),
+    ] = False,
+) -> None:
+    """Predict the heart-rate curve of a workout file (or a folder of them) with a trained
+    model; print MAE and RMSE against the heart rate the file measured, when it did."""
+    from assets.prediction.predict_file import load_bundle
+    from assets.sources.activity_files.readers import ActivityFileError
+
+    checkpoint = model or default_model()
+    if not checkpoint.is_file():
+        hint = "pass --model PATH" if model else "run `make run` to train one, or pass --model"
+        raise _fail(f"no checkpoint at {checkpoint}: {hint}")
+    try:
+        bundle = load_bundle(checkpoint)
+    except (ValueError, KeyError, RuntimeError, OSError) as error:
+        raise _fail(f"{checkpoint}: not a usable checkpoint: {error}") from error
+    if not workout.exists():
+        raise _fail(f"{workout}: no such file or folder")
+    paths = activity_paths(workout)
+    if not paths:
+        raise _fail(f"{workout}: no .fit, .tcx, .gpx or .csv files in it")
+    stems = {}
+    for path in paths:
+        if (twin := stems.setdefault(stem(path), path)) != path:
+            raise _fail(f"{path} and {twin} would both write {stem(path)}.csv: rename one")
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in paths:
+        try:
+            rows.append(predict_file(bundle, path, user, out))
+        except ActivityFileError as error:
+            raise _fail(str(error)) from error
+    _report(rows, out, as_json)
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"error: {message}", err=True)
+    return typer.Exit(1)
+
+
+def _json_value(value: object) -> object:
+    """NaN (no measured heart rate) as JSON null."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+def _report(rows: list[dict], out: Path, as_json: bool) -> None:
+    """One line per file and the median over files; or the rows as JSON."""
+    import statistics
+
+    if as_json:
+        plain = [{k: _json_value(v) for k, v in row.items()} for row in rows]
+        text = json.dumps(plain, indent=2)
+        (out / "predictions.json").write_text(text + "\n")
+        typer.echo(text)
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['file']}: {row['minutes']:.1f} min, MAE {number(row['mae'])} bpm, "
+            f"RMSE {number(row['rmse'])} bpm over {row['steps']} steps with measured heart rate"
+        )
+    measured = [row for row in rows if row["steps"]]
+    if len(rows) > 1 and measured:
+        typer.echo(
+            f"median over {len(measured)} files: MAE "
+            f"{statistics.median(r['mae'] for r in measured):.2f} bpm, RMSE "
+            f"{statistics.median(r['rmse'] for r in measured):.2f} bpm"
+        )
+    typer.echo(f"wrote {len(rows)} CSV and PNG files to {os.fspath(out)}")
