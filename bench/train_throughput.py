@@ -25,8 +25,9 @@ from pathlib import Path
 
 import torch
 
+from models.batches import masked_loss
 from models.tensors import FEATURE_NAMES, load_metadata
-from models.train import TrainConfig, masked_loss, train
+from models.train import TrainConfig, train
 from models.zoo import build_model
 
 T, EPOCH_WINDOWS = 500, 28_000

@@ -9,9 +9,10 @@ import contextlib
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 
+from models.batches import evaluate_mae, load_batches, user_keys
 from models.checkpoint import load_checkpoint
 from models.tensors import load_metadata, load_split
-from models.train import TrainConfig, evaluate_mae, load_batches, pick_device, train, user_keys
+from models.train import TrainConfig, pick_device, train
 
 POPULATION = "fitrec"  # pretrained on every FitRec user
 PERSONAL_SOURCE = "apple_health"  # fine-tuned per Apple Watch wearer

@@ -16,9 +16,10 @@ from assets.personalize.defs import personalisation
 from assets.training.defs import leaderboard, trained_model
 from assets.training.families import FAMILIES
 from assets.training.sweep import sweep
+from models.batches import masked_loss
 from models.checkpoint import load_checkpoint, save_checkpoint
 from models.tensors import FEATURE_NAMES, load_split
-from models.train import TrainConfig, masked_loss, train
+from models.train import TrainConfig, train
 from models.zoo import MODELS
 from pipelines.resources import lake_resources
 from schemas.tables import polars_schema
