@@ -14,6 +14,7 @@ from models.personalize import FinetuneConfig, personalize
 from models.train import TrainConfig, train
 
 PIPES_CONTEXT_ENV = "DAGSTER_PIPES_CONTEXT"
+TASKS = ("train", "personalize")
 
 
 def run_under_pipes() -> None:
@@ -22,7 +23,12 @@ def run_under_pipes() -> None:
     with open_dagster_pipes() as pipes:
         extras = pipes.extras
         config = TrainConfig(**extras["config"])
-        if extras.get("task") == "personalize":
+        task = extras.get("task", "train")
+        if task not in TASKS:
+            raise ValueError(
+                f"unknown task {task!r} (known: {TASKS}): a trainer image of another version?"
+            )
+        if task == "personalize":
             finetune = FinetuneConfig(**extras["finetune"])
             rows = personalize(extras["tensors"], extras["out"], config, finetune)
             pipes.report_custom_message({"personalisation": rows})

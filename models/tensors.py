@@ -102,6 +102,8 @@ class TensorSplit:
 def load_metadata(folder: str | Path) -> dict:
     """metadata.json, refusing tensors written for a different feature order."""
     meta = json.loads(Path(folder, METADATA_FILE).read_text())
+    if "hr_max_gap_seconds" in meta:  # tensors written before the setting was renamed
+        meta["grid_hr_max_gap_s"] = meta.pop("hr_max_gap_seconds")
     if tuple(meta["feature_names"]) != FEATURE_NAMES:
         raise ValueError(f"{folder}: feature names {meta['feature_names']} != {FEATURE_NAMES}")
     return meta

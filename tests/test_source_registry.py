@@ -2,11 +2,13 @@
 added to the registry's list, flows into `workouts_clean` and gets its ingestion job, its
 resource and its place in the sensor, with no other file edited."""
 
+import dataclasses
 from pathlib import Path
 
 import dagster as dg
 import numpy as np
 import polars as pl
+import pytest
 
 from assets.lake.schema_checks import schema_check
 from assets.quality.defs import quality_gates_asset, workouts_accounted_check
@@ -111,3 +113,11 @@ def test_the_code_location_gives_a_registered_source_its_job_resource_and_sensor
     )
     sensor = defs.resolve_sensor_def("source_files_sensor")
     assert "csv_folder_ingestion" in {target.job_name for target in sensor.targets}
+
+
+def test_a_source_refuses_an_asset_outside_its_ingestion_group():
+    @dg.asset(group_name="elsewhere")
+    def stray_workouts() -> None: ...
+
+    with pytest.raises(ValueError, match="stray_workouts"):
+        dataclasses.replace(CSV_FOLDER, assets=[csv_folder_workouts, stray_workouts])

@@ -52,7 +52,7 @@ def compare(evaluated: dict[str, tuple[pl.LazyFrame, float]], mode: str, seed: i
         return None
     names = list(found)
     val = [found[name][1] for name in names]
-    reference = min(range(len(names)), key=lambda i: val[i])
+    reference = min(range(len(names)), key=lambda position: val[position])
     models = pl.DataFrame(
         {"model": names, "val_mae": val, **paired([t for t, _ in found.values()], reference, seed)}
     ).with_columns(reference=pl.col("model") == names[reference])

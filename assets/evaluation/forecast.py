@@ -19,7 +19,7 @@ MIN_AHEAD_S = 300.0  # workouts with less than this after the cut are not foreca
 
 
 def with_forecasts(steps: pl.DataFrame) -> pl.DataFrame:
-    """`steps` (evaluation_steps.STEP_COLUMNS, sorted by workout and step) plus `forecast` and
+    """`steps` (steps.STEP_COLUMNS, sorted by workout and step) plus `forecast` and
     `persistence` (null before the cut and in workouts too short to forecast)."""
     elapsed = pl.col("elapsed_s")
     before = elapsed < FORECAST_CUT_S

@@ -41,7 +41,7 @@ def user_disjoint_split(workouts: pl.LazyFrame, shares: SplitShares) -> pl.DataF
     users = workouts.group_by(KEYS).agg(workouts=pl.len()).collect()
     ranked = users.with_columns(
         rank_key=pl.struct(KEYS).map_elements(
-            lambda u: user_rank_key(shares.seed, u["source"], u["user_id"]),
+            lambda user: user_rank_key(shares.seed, user["source"], user["user_id"]),
             return_dtype=pl.String,
         )
     ).sort("rank_key")

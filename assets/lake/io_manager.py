@@ -20,6 +20,8 @@ from upath import UPath
 # streamed write buffers a bounded number of rows per parquet row group.
 ROW_GROUP_METADATA_KEY = "pulselake/row_group_size"
 LAKE_CODEC = "lz4"  # why LZ4: see write_frame
+# An input typed LazyFrame is scanned by the IO manager instead of loaded whole (`_as_wanted`).
+LAZY_INPUT = dg.AssetIn(dagster_type=pl.LazyFrame)
 
 
 def table_schema(schema: pl.Schema) -> dg.TableSchema:

@@ -18,9 +18,10 @@ import polars as pl
 
 from assets.features.features import workout_features
 from assets.features.grid import DEFAULT_GRID_HR_MAX_GAP_S, DEFAULT_STEP_SECONDS
-from assets.quality.gates import null_list_like, with_completed_speed
+from assets.quality.steps import null_list_like, with_completed_speed
 from assets.sources.activity_files.folder import gate_sport, unified_row
 from assets.sources.activity_files.readers import Activity, ActivityFileError
+from assets.sources.unify import UNIFIED
 from models.tensors import FEATURE_NAMES
 
 # Two minutes is 15 grid steps: fewer, and the lags and trailing means (up to 30 steps) have
@@ -48,12 +49,11 @@ def checkpoint_grid(saved: dict) -> dict[str, float]:
     """{"step_seconds", "grid_hr_max_gap_s"} of the grid a checkpoint's training tensors were
     made on: new workouts must be gridded the same way, or the model reads steps of another
     length than it learnt."""
+    from models.checkpoint import GRID_FIELDS  # torch is imported only when a model is used
+
     # Checkpoints written before the grid was saved have no "grid": they fall back to the
     # defaults, the grid prediction always used for them.
-    default = {
-        "step_seconds": DEFAULT_STEP_SECONDS,
-        "grid_hr_max_gap_s": DEFAULT_GRID_HR_MAX_GAP_S,
-    }
+    default = dict(zip(GRID_FIELDS, (DEFAULT_STEP_SECONDS, DEFAULT_GRID_HR_MAX_GAP_S), strict=True))
     return {**default, **saved.get("grid", {})}
 
 
@@ -91,7 +91,9 @@ def grid_features(
     if series["speed"].is_null().all() and series["latitude"].is_null().all():
         raise ActivityFileError(f"{name}: neither speed nor positions in any sample")
     row = unified_row(activity, name.name, "", gate_sport(activity.sport))
-    row = with_completed_speed(row).with_columns(null_list_like("heart_rate", pl.List(pl.Float32)))
+    row = with_completed_speed(row).with_columns(
+        null_list_like("heart_rate", UNIFIED["heart_rate"])
+    )
     return workout_features(row, step_seconds, grid_hr_max_gap_s).drop("row")
 
 

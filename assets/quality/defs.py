@@ -11,7 +11,7 @@ import dagster as dg
 import polars as pl
 import pydantic
 
-from assets.lake.io_manager import ROW_GROUP_METADATA_KEY
+from assets.lake.io_manager import LAZY_INPUT, ROW_GROUP_METADATA_KEY
 from assets.lake.markdown import count_table, markdown_table
 from assets.lake.schema_checks import schema_check
 from assets.quality.artifacts import KINDS
@@ -25,7 +25,6 @@ GROUP = "quality"
 TABLE = {"polars", "parquet"}
 CLEAN_ROW_GROUP = 1024  # workouts of ~500-step series per row group: bounded reader memory
 BY_NAME = inspect.Parameter.POSITIONAL_OR_KEYWORD
-LAZY = dg.AssetIn(dagster_type=pl.LazyFrame)  # a source's workouts, scanned, never loaded whole
 MAX_REJECTED_SHARE = 0.5  # of runs (workouts past the sport gate) removed by gates 2-7
 
 _hints = typing.get_type_hints(GateConfig)
@@ -85,7 +84,7 @@ def quality_gates_asset(sources: Sequence[Source]) -> dg.AssetsDefinition:
     @dg.multi_asset(
         name="quality_gates",
         group_name=GROUP,
-        ins={source.workouts_asset: LAZY for source in sources},
+        ins={source.workouts_asset: LAZY_INPUT for source in sources},
         outs={
             "workouts_clean": dg.AssetOut(
                 description="Silver: every source's workouts that passed the seven gates.",
@@ -177,7 +176,7 @@ def workouts_accounted_check(sources: Sequence[Source]) -> dg.AssetChecksDefinit
         additional_ins={
             "quality_funnel": dg.AssetIn(),
             "workouts_rejected": dg.AssetIn(),
-            **{source.workouts_asset: LAZY for source in sources},
+            **{source.workouts_asset: LAZY_INPUT for source in sources},
         },
     )(workouts_accounted)
 

@@ -2,14 +2,14 @@
 
 Each gate is a named rule with a measured value; a workout is rejected at the first gate it
 fails, and the value that failed it is kept. Gates 1-4 are measured on the list columns
-directly; gates 5-7 on the exploded steps of the survivors, after artifact repair. Speed
-missing from the source is derived from positions with a trailing window (never the future).
+directly; gates 5-7 on the exploded steps of the survivors (steps.py, where speed missing
+from the source is derived from positions), after artifact repair.
 
 Top to bottom: the thresholds; gates 1-4 (what they measure per workout, then their rules);
-the steps of a workout (speed completed from positions); gates 5-7 (their per-workout
-aggregates, then their rules); and `gate_batch`, which runs them in that order on a batch:
-clean rows (speed completed, heart rate repaired), rejected rows (the first gate failed, the
-measured value and a reason) and the artifact flags. Pure polars, no per-workout loops.
+gates 5-7 (their per-workout aggregates, then their rules); and `gate_batch`, which runs them
+in that order on a batch: clean rows (speed completed, heart rate repaired), rejected rows (the
+first gate failed, the measured value and a reason) and the artifact flags. Pure polars, no
+per-workout loops.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from assets.quality.artifacts import REPAIRED, ArtifactConfig, detect, repair
-from assets.sources.geo import haversine_m
+from assets.quality.steps import SERIES, SPEED_WINDOW_STEPS, workout_steps
 from schemas.tables import polars_schema
 from schemas.workouts import ArtifactFlags, RejectedWorkouts
 
 GATES = ("sport", "required", "aligned", "size", "heart_rate", "speed_altitude", "gps")
-SERIES = ("timestamp", "heart_rate", "speed", "altitude", "latitude", "longitude")
 SPEED_ROUNDING_KMH = 1e-6  # float noise around a standstill is not a negative speed
 REJECTED_SCHEMA = polars_schema(RejectedWorkouts)
 FLAG_SCHEMA = polars_schema(ArtifactFlags)
@@ -41,7 +40,7 @@ class GateConfig:
     # config's 30-230 bpm, and every other masked artifact
     max_unusable_hr_share: float = 0.5
     speed_max_kmh: float = 25.0  # after trailing smoothing
-    speed_window_steps: int = 5
+    speed_window_steps: int = SPEED_WINDOW_STEPS
     altitude_min_m: float = -500.0
     altitude_max_m: float = 6000.0
     teleport_kmh: float = 100.0  # implied speed between two fixes that no runner reaches
@@ -127,63 +126,6 @@ def early_rules(config: GateConfig) -> dict[str, tuple[pl.Expr, ...]]:
             pl.format("{} samples over {} s", "samples", "duration_s"),
         ),
     }
-
-
-# The steps of a workout: one row each, speed completed from positions.
-
-
-def null_list_like(column: str, dtype: pl.DataType) -> pl.Expr:
-    """`column`, or a list of nulls as long as the timestamps when it is missing (so that all
-    series explode together)."""
-    nulls = pl.col("timestamp").list.eval(pl.when(False).then(pl.element()))
-    return pl.coalesce(pl.col(column), nulls.cast(dtype)).alias(column)
-
-
-def with_step_columns(steps: pl.DataFrame, config: GateConfig) -> pl.DataFrame:
-    """Per-step geometry on the exploded frame: one row per step, in (row, step) order, with the
-    workout's first timestamp `t0`. Whole-frame shifts masked by the step index `step` stay
-    inside each workout and cost far less than window functions over `row`; each quantity is
-    computed once, in stages."""
-    window = config.speed_window_steps
-    step, time = pl.col("step"), pl.col("timestamp")
-    steps = steps.with_columns(
-        step_m=pl.when(step >= 1).then(haversine_m("latitude", "longitude")),
-        dt=pl.when(step >= 1).then(time - time.shift()),
-    ).with_columns(travelled=pl.col("step_m").fill_null(0).cum_sum())
-    steps = steps.with_columns(
-        in_workout=pl.col("travelled") - pl.when(step == 0).then("travelled").forward_fill()
-    )
-    covered = pl.col("in_workout") - pl.when(step >= window).then(
-        pl.col("in_workout").shift(window)
-    ).otherwise(0)
-    elapsed = time - pl.when(step >= window).then(time.shift(window)).otherwise(pl.col("t0"))
-    derived = pl.when(elapsed > 0).then(covered / elapsed * 3.6)
-    return steps.with_columns(speed=pl.coalesce(pl.col("speed"), derived.cast(pl.Float32))).drop(
-        "travelled", "in_workout"
-    )
-
-
-def workout_steps(workouts: pl.DataFrame, config: GateConfig) -> pl.DataFrame:
-    """One row per step of each workout (its `row` kept, a missing series as nulls) with the
-    step geometry and speed completed from positions (`with_step_columns`)."""
-    return (
-        workouts.select(
-            "row",
-            *(null_list_like(name, workouts.schema[name]) for name in SERIES),
-            step=pl.int_ranges(pl.col("timestamp").list.len()),
-            t0=pl.col("timestamp").list.first(),
-        )
-        .explode(*SERIES, "step")
-        .pipe(with_step_columns, config)
-    )
-
-
-def with_completed_speed(workouts: pl.DataFrame, config: GateConfig | None = None) -> pl.DataFrame:
-    """`workouts` with speed derived from positions where the source has none, exactly as the
-    gates complete it for `workouts_clean` (prediction on a new file must see the same)."""
-    steps = workout_steps(workouts.with_row_index("row"), config or GateConfig())
-    speed = steps.group_by("row", maintain_order=True).agg("speed")
-    return workouts.with_columns(speed=speed["speed"])
 
 
 # Gates 5-7: on the steps of each workout, heart rate repaired.
@@ -279,7 +221,7 @@ def gate_batch(
     speed_source = (
         pl.when(pl.col("speed").is_null()).then(pl.lit("derived")).otherwise(pl.lit("recorded"))
     )
-    steps = workout_steps(survivors, config)
+    steps = workout_steps(survivors, config.speed_window_steps)
     found = detect(steps, config.artifacts, survivors.select("row", "user_id"))
     steps = repair(steps, found)
     # steps are in survivor order, one workout after another: aggregates line up with survivors

@@ -10,6 +10,7 @@ import dagster as dg
 import polars as pl
 
 from assets.lake.figures import inline
+from assets.lake.io_manager import LAZY_INPUT
 from assets.lake.markdown import count_table, markdown_table
 from assets.lake.resources import Lake
 from assets.quality.artifact_scores import scores
@@ -31,10 +32,9 @@ SECTIONS = (
     "Artifacts",
     "Detectors vs truth",
 )
-LAZY = dg.AssetIn(dagster_type=pl.LazyFrame)  # scanned, never loaded whole
 STAGE_INPUTS = {
     "quality_funnel": dg.AssetIn(),
-    "workouts_clean": LAZY,
+    "workouts_clean": LAZY_INPUT,
     "workouts_rejected": dg.AssetIn(),
     "artifact_flags": dg.AssetIn(),
     "user_disjoint_split": dg.AssetIn(),
@@ -103,7 +103,8 @@ def _report_inputs(sources: Sequence[Source]) -> dict[str, dg.AssetIn]:
     """Each source's workouts, the table its artifact log is found from, its audit notes' table."""
     names = [s.partitioned.source_asset for s in sources if s.artifact_log]
     names += [s.audit_notes.asset for s in sources if s.audit_notes]
-    return {source.workouts_asset: LAZY for source in sources} | {n: dg.AssetIn() for n in names}
+    workouts = {source.workouts_asset: LAZY_INPUT for source in sources}
+    return workouts | {name: dg.AssetIn() for name in names}
 
 
 def quality_audit_report_asset(sources: Sequence[Source]) -> dg.AssetsDefinition:

@@ -2,7 +2,8 @@
 
 Copy a drop in under a dot name and rename it when complete: names starting with a dot are
 ignored, so a half-copied file is never ingested. Which source a drop feeds is the first
-source, in registry order, whose `claims` takes it.
+source, in registry order, whose `claims` takes it; a partitioned source looks only at its own
+claims when it finds a partition's file, so partitioned sources' claims must not overlap.
 """
 
 from collections.abc import Callable, Mapping

@@ -104,9 +104,20 @@ class Source:
     audit_notes: FromTable | None = None
     quality_classes: FromTable | None = None
 
+    def __post_init__(self):
+        strays = {
+            key.to_user_string(): group
+            for asset in self.assets
+            for key, group in asset.group_names_by_key.items()
+            if group != self.group
+        }
+        if strays:
+            raise ValueError(f"source {self.name!r}: assets outside group {self.group}: {strays}")
+
     @property
     def group(self) -> str:
-        """The ingestion asset group, which is also the ingestion job's name."""
+        """The ingestion asset group, which is also the ingestion job's name: an asset of the
+        source outside it would be left out of its job, so construction refuses one."""
         return f"{self.name}_ingestion"
 
 

@@ -7,13 +7,13 @@ import polars as pl
 from assets.lake.markdown import count_table, markdown_table
 from assets.lake.resources import Lake
 from assets.lake.schema_checks import schema_check
-from assets.sources.activity_files.files import ActivityFilesSource, activity_root
+from assets.sources.activity_files.files import NAME, ActivityFilesSource, activity_root
 from assets.sources.activity_files.folder import read_folder, take_inventory
 from assets.sources.activity_files.readers import ActivityFileError
 from schemas.activity_files import ActivityQuarantine
 from schemas.workouts import Workouts
 
-GROUP = "activity_files_ingestion"
+GROUP = f"{NAME}_ingestion"  # the group and job `Source.group` names
 TABLE = {"polars", "parquet"}
 
 

@@ -12,7 +12,7 @@ from assets.lake.schema_checks import schema_check
 from assets.sources.apple_health.align import HR_INTERPOLATION_MAX_GAP_S, align_runs
 from assets.sources.apple_health.export import AppleExport, UnsafeExportError
 from assets.sources.apple_health.export_pass import ApplePass
-from assets.sources.apple_health.files import APPLE_EXPORTS, AppleHealthSource, apple_exports
+from assets.sources.apple_health.files import APPLE_EXPORTS, NAME, AppleHealthSource, apple_exports
 from assets.sources.apple_health.routes import read_all_routes
 from assets.sources.apple_health.xml_stream import MalformedExportError
 from assets.sources.source import partition_file
@@ -26,7 +26,7 @@ from schemas.apple import (
 from schemas.tables import polars_schema
 from schemas.workouts import Workouts
 
-GROUP = "apple_health_ingestion"
+GROUP = f"{NAME}_ingestion"  # the group and job `Source.group` names
 TABLE = {"polars", "parquet"}
 
 

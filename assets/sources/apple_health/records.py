@@ -97,7 +97,9 @@ def apple_time(column: str) -> tuple[pl.Expr, pl.Expr]:
 
 
 def _character_references(text: str | None) -> str | None:
-    return None if text is None else CHARACTER_REFERENCE.sub(lambda m: html.unescape(m[0]), text)
+    if text is None:
+        return None
+    return CHARACTER_REFERENCE.sub(lambda reference: html.unescape(reference[0]), text)
 
 
 def _text_fixes(distinct: pl.Series) -> pl.DataFrame:

@@ -11,12 +11,12 @@ from assets.lake.io_manager import ROW_GROUP_METADATA_KEY
 from assets.lake.markdown import count_table, markdown_table
 from assets.lake.resources import Lake
 from assets.lake.schema_checks import schema_check
-from assets.sources.fitrec.files import FITREC_FILES, FitrecSource, fitrec_files
+from assets.sources.fitrec.files import FITREC_FILES, NAME, FitrecSource, fitrec_files
 from assets.sources.fitrec.reader import WORKOUT_ROW_GROUP, FitrecPass, count_lines
 from assets.sources.source import partition_file
 from schemas.fitrec import FitrecQuarantine, FitrecWorkouts
 
-GROUP = "fitrec_ingestion"
+GROUP = f"{NAME}_ingestion"  # the group and job `Source.group` names
 
 
 @dg.asset(group_name=GROUP, kinds={"json"}, partitions_def=FITREC_FILES)
