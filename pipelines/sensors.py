@@ -79,9 +79,8 @@ def build_source_files_sensor(sources: Sequence[Source], jobs: Sequence) -> dg.S
         lake = resources.lake
         requested = json.loads(context.cursor) if context.cursor else {}
         cursor, runs, new_keys = {}, [], {name: [] for name in partitioned}
-        found = source_files(sources, {s.name: getattr(resources, s.name) for s in sources},
-                             lake, simulate=False)  # fmt: skip
-        for file in found:
+        configured = {source.name: getattr(resources, source.name) for source in sources}
+        for file in source_files(sources, configured, lake, simulate=False):
             version = file.signature
             if version is None:
                 continue

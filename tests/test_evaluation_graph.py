@@ -133,6 +133,10 @@ def test_evaluation_scores_the_checkpoint_promotes_it_and_reports(lake: Path):
 
     record = json.loads((lake / "models/production/production.json").read_text())
     assert (record["family"], record["source_checkpoint"]) == ("linear", checkpoint)
+    card = (lake / "models/production/MODEL_CARD.md").read_text()
+    assert card.startswith("# Model card: linear")
+    assert f"Validation MAE {record['val_mae']:.2f} bpm" in card
+    assert f"Test MAE {found['test_mae']:.2f} bpm" in card  # the promoted checkpoint's own
     report = (lake / "reports" / "evaluation_report.html").read_text()
     for section in (
         "Model comparison",

@@ -3,7 +3,8 @@ lowest validation MAE on the leaderboard (validation only: test never chooses) a
 and the current production model on today's validation split, so both are judged on the same
 data. A blocking check stops `production_model` when the candidate is worse than production by
 more than the configured margin; otherwise the candidate's checkpoint becomes
-<lake>/models/production/model.pt, the default model of `pulselake predict`."""
+<lake>/models/production/model.pt, the default model of `pulselake predict`, with its
+MODEL_CARD.md beside it."""
 
 import json
 import shutil
@@ -14,14 +15,17 @@ from pathlib import Path
 import dagster as dg
 import polars as pl
 
+from assets.evaluation.defs import EVALUATION_DIR, SUMMARY_FILE
+from assets.evaluation.model_card import model_card
 from assets.features.defs import TENSOR_DIR
 from assets.lake.resources import Lake
 from assets.training.defs import MODEL_DIR, SCHEME
 from models.predict import split_mae
+from models.tensors import load_metadata
 
 GROUP = "evaluation"
 PRODUCTION = Path(MODEL_DIR, "production")
-CHECKPOINT, RECORD = "model.pt", "production.json"
+CHECKPOINT, RECORD, CARD = "model.pt", "production.json", "MODEL_CARD.md"
 
 
 class PromotionConfig(dg.Config):
@@ -102,12 +106,27 @@ def promote(candidate: dict, folder: Path) -> dict:
     return record
 
 
+def evaluated_headline(lake: Lake, record: dict) -> dict | None:
+    """The promoted model's own test figures: its family's evaluation summary on the scheme,
+    when that evaluation scored this very checkpoint (None otherwise)."""
+    path = lake.path(EVALUATION_DIR, SCHEME, record["family"], SUMMARY_FILE)
+    if not path.is_file():
+        return None
+    summary = json.loads(path.read_text())
+    same = summary["lineage"]["checkpoint"] == record["source_checkpoint"]
+    return summary["headline"] if same else None
+
+
 @dg.asset(group_name=GROUP, kinds={"pytorch"})
 def production_model(lake: Lake, production_candidate: pl.DataFrame) -> dg.MaterializeResult:
     """The model `pulselake predict` uses by default, replaced only through the gate above."""
     record = promote(production_candidate.row(0, named=True), lake.path(PRODUCTION))
+    meta = load_metadata(lake.path(TENSOR_DIR, SCHEME))
+    card = model_card(record, meta, evaluated_headline(lake, record))
+    lake.path(PRODUCTION, CARD).write_text(card)
     return dg.MaterializeResult(
         metadata={
+            "model_card": dg.MetadataValue.md(card),
             "family": record["family"],
             "val_mae": record["val_mae"],
             "trained_run_id": record["trained_run_id"],

@@ -87,7 +87,9 @@ class Source:
     nothing for real data; `artifact_log(source_table)` reads the artifacts its simulated input
     injected (scored in the quality audit), None for real data; `audit_notes` gives Markdown
     lines for the quality audit, `quality_classes` a (workout, quality_class) frame that the
-    evaluation breaks its errors down by."""
+    evaluation breaks its errors down by. Where no path is configured, the source's own
+    discovery writes its simulated sample, the embedded default (`Partitioned.configured` with
+    `simulate`, or the folder an unpartitioned source's asset reads)."""
 
     name: str
     resource: type[SourcePath]
