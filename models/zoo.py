@@ -1,6 +1,7 @@
 """The model zoo: the network models (models.base has the contract they keep, and the
-registry; models.physiology_model the physiological one). Importing this module registers every
-model, so `build_model` knows them all."""
+registry; models.physiology_model the physiological one; models.hybrid the ODE with per-runner
+parameters from an embedding). Importing this module registers every model, so `build_model`
+knows them all."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import ClassVar
 import torch
 from torch import Tensor, nn
 
-from models import physiology_model  # noqa: F401  (registers "physiological")
+from models import hybrid, physiology_model  # noqa: F401  (register "hybrid", "physiological")
 from models.attention import Encoder, sinusoidal_encoding
 from models.base import (
     HR_PRIOR,

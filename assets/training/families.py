@@ -7,6 +7,7 @@ FAMILIES = {
     "user_mean": {"epochs": 30, "learning_rate": 0.5},
     "linear": {"epochs": 30, "learning_rate": 0.05},
     "physiological": {"epochs": 8, "learning_rate": 0.05},
+    "hybrid": {"epochs": 8, "learning_rate": 0.05, "hyper": {"embedding_dim": 4}},
     "lstm": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
     "gru": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
     "lstm_embedding": {"epochs": 8, "hyper": {"hidden": 32, "layers": 1}},
