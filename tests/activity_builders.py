@@ -17,22 +17,31 @@ T0 = 1_700_000_000  # 2023-11-14T22:13:20Z
 def fit_file(records: list[dict], sport: Sport = Sport.RUNNING, start: int = T0) -> bytes:
     """A FIT activity: file_id, one record message per dict (fit-tool field names, degrees and
     m/s as fit-tool takes them, timestamp in epoch s), and a session with the sport."""
+    return fit_sessions([(records, sport)], start)
+
+
+def fit_sessions(sessions: list[tuple[list[dict], Sport]], start: int = T0) -> bytes:
+    """A FIT file of one session per (records, sport), each after its records, as devices
+    write multisport and multi-session files; a session spans its records' first to last time."""
     builder = FitFileBuilder(auto_define=True)
     file_id = FileIdMessage()
     file_id.type = FileType.ACTIVITY
     file_id.manufacturer = Manufacturer.DEVELOPMENT.value
     file_id.time_created = start * 1000
     builder.add(file_id)
-    for values in records:
-        record = RecordMessage()
-        for name, value in values.items():
-            setattr(record, name, value * 1000 if name == "timestamp" else value)
-        builder.add(record)
-    session = SessionMessage()
-    session.timestamp = records[-1]["timestamp"] * 1000
-    session.start_time = start * 1000
-    session.sport = sport
-    builder.add(session)
+    for k, (records, sport) in enumerate(sessions):
+        for values in records:
+            record = RecordMessage()
+            for name, value in values.items():
+                setattr(record, name, value * 1000 if name == "timestamp" else value)
+            builder.add(record)
+        session = SessionMessage()
+        first, last = records[0]["timestamp"], records[-1]["timestamp"]
+        session.timestamp = last * 1000
+        session.start_time = (start if k == 0 else first) * 1000
+        session.total_elapsed_time = last - (start if k == 0 else first)
+        session.sport = sport
+        builder.add(session)
     return builder.build().to_bytes()
 
 
@@ -79,11 +88,20 @@ def write(path: Path, data: bytes | str) -> Path:
     return path
 
 
-def running_fit(minutes: int = 10, step: int = 5, hr: bool = True) -> bytes:
-    """A plausible steady run: 10 km/h on a gentle northward line, heart rate rising."""
-    records = [
+def tcx_activities(*activities: tuple[str, str, str]) -> str:
+    """A TCX of several (sport, start, points) <Activity>, as a watch exports several runs."""
+    first = TCX_TEMPLATE.format(sport="{sport}", start="{start}", points="{points}")
+    head, rest = first.split("  <Activity", 1)
+    body, tail = ("  <Activity" + rest).rsplit(" </Activities>", 1)
+    blocks = "".join(body.format(sport=s, start=t, points=p) for s, t, p in activities)
+    return head + blocks + " </Activities>" + tail
+
+
+def run_records(minutes: int = 10, step: int = 5, hr: bool = True, t0: int = T0) -> list[dict]:
+    """The records of `running_fit`, starting at `t0`."""
+    return [
         {
-            "timestamp": T0 + k,
+            "timestamp": t0 + k,
             "enhanced_speed": 10 / 3.6,
             "enhanced_altitude": 50.0 + k / 100,
             "position_lat": 52.5 + (10 / 3.6) * k / 111_320,
@@ -92,4 +110,8 @@ def running_fit(minutes: int = 10, step: int = 5, hr: bool = True) -> bytes:
         }
         for k in range(0, minutes * 60 + 1, step)
     ]
-    return fit_file(records)
+
+
+def running_fit(minutes: int = 10, step: int = 5, hr: bool = True) -> bytes:
+    """A plausible steady run: 10 km/h on a gentle northward line, heart rate rising."""
+    return fit_file(run_records(minutes, step, hr))

@@ -47,7 +47,7 @@ def test_fit_records_in_units_of_the_unified_table(tmp_path: Path):
         {"timestamp": T0, "heart_rate": 120, "enhanced_speed": 2.5, "enhanced_altitude": 100.0,
          "position_lat": 45.0, "position_long": -90.0},
         {"timestamp": T0 + 1, "heart_rate": 121, "enhanced_speed": 3.0, "enhanced_altitude": 101.0,
-         "position_lat": 22.5, "position_long": 11.25},
+         "position_lat": 45.0, "position_long": -90.0},
         {"timestamp": T0 + 5, "speed": 3.5, "altitude": 102.4},  # pre-"enhanced" fields, no fix
     ]  # fmt: skip
     path = write(tmp_path / "run.fit", fit_file(records, start=T0 - 60))
@@ -58,7 +58,7 @@ def test_fit_records_in_units_of_the_unified_table(tmp_path: Path):
     assert activity.start_time == datetime.fromtimestamp(T0 - 60, UTC)  # the session's start
     assert activity.series.rows() == [
         (T0, 120.0, pytest.approx(2.5 * 3.6), 100.0, 45.0, -90.0),
-        (T0 + 1, 121.0, pytest.approx(3.0 * 3.6), 101.0, 22.5, 11.25),
+        (T0 + 1, 121.0, pytest.approx(3.0 * 3.6), 101.0, 45.0, -90.0),
         (T0 + 5, None, pytest.approx(3.5 * 3.6), 102.4000015258789, None, None),
     ]
 
@@ -275,7 +275,7 @@ def test_plain_folder_one_person_per_sub_folder(tmp_path: Path):
     workouts, quarantine, inventory = read_folder(root)
 
     assert workouts.select("workout_id", "user_id", "sport").rows() == [
-        ("bob/a.csv", "bob", None),
+        ("bob/a.csv", "bob", "run"),  # no sport column, but 10 km/h: a runner's speed
         ("bob/week1/a.fit", "bob", "run"),
         ("loose.fit.gz", "runners", "run"),  # directly in the folder: the folder's person
     ]

@@ -168,9 +168,6 @@ def test_errors_name_the_file_and_exit_non_zero(tmp_path, checkpoint, monkeypatc
         write(tmp_path / "bad.fit", good[:50] + b"\x00" + good[51:]): "not a readable FIT file",
         write(tmp_path / "none.csv", "time,speed,altitude\n"): "no samples with a time stamp",
         write(tmp_path / "short.fit", running_fit(minutes=1)): "60 s long; at least 120 s",
-        write(
-            tmp_path / "flat.csv", f"time,speed,altitude\n{T0},9,\n{T0 + 300},9,\n"
-        ): "no altitude",
     }
     for path, fragment in cases.items():
         result = invoke(path, "--model", checkpoint, "--out", tmp_path / "out")

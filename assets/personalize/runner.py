@@ -76,7 +76,9 @@ def personalize_workouts(
     """Fine-tune `base` on one runner's `workouts` (unified schema) into `out`; MAE of both
     on the workouts from the cut on."""
     tune = tune or Finetuning()
-    clean, rejected, _ = gate_batch(workouts, GateConfig())
+    # One chunk: callers concatenate one-row frames (a chunk per row), and the gated frame's
+    # columns would be chunked unlike each other, which polars' pl.format cannot read.
+    clean, rejected, _ = gate_batch(workouts.rechunk(), GateConfig())
     if clean.is_empty():
         raise ValueError(f"none of the {workouts.height} workouts passed the gates")
     cut = cut or default_cut(clean)

@@ -8,7 +8,6 @@ speed completed from positions as the gates do, and turned into the 14 features 
 
 from __future__ import annotations
 
-import dataclasses
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +18,7 @@ import polars as pl
 from assets.features.features import workout_features
 from assets.features.grid import DEFAULT_GRID_HR_MAX_GAP_S, DEFAULT_STEP_SECONDS
 from assets.quality.steps import null_list_like, with_completed_speed
-from assets.sources.activity_files.folder import gate_sport, unified_row
+from assets.sources.activity_files.folder import activity_sport, unified_row
 from assets.sources.activity_files.readers import Activity, ActivityFileError
 from assets.sources.unify import UNIFIED
 from models.tensors import FEATURE_NAMES
@@ -29,6 +28,10 @@ from models.tensors import FEATURE_NAMES
 # run is always longer.
 MIN_SECONDS = 120
 WINDOW = 500  # steps per window when the checkpoint does not say (the tensors' T)
+# A heart rate outside this range is no runner's: a model fed a file it cannot make sense of (a
+# clock jump once gave 900 bpm) must not print one. Clipped in prediction only; training never
+# sees it, so a model that needs the clip stays visible in the scores.
+HR_RANGE_BPM = (30.0, 230.0)
 OUTPUT_COLUMNS = ("time", "elapsed_s", "speed_kmh", "altitude_m", "predicted_hr", "measured_hr")
 
 
@@ -68,20 +71,13 @@ def load_bundle(path: Path) -> Bundle:
     return Bundle(model, scaler, list(saved["users"]), window, **checkpoint_grid(saved))
 
 
-def one_instant_per_sample(activity: Activity) -> Activity:
-    """Samples in time order, one per second: the grid's as-of join needs a sorted clock, and
-    devices repeat a second at lap and pause boundaries (the first sample of it is kept)."""
-    series = activity.series.unique("timestamp", keep="first", maintain_order=True)
-    return dataclasses.replace(activity, series=series.sort("timestamp"))
-
-
 def grid_features(
     activity: Activity, step_seconds: float, grid_hr_max_gap_s: float
 ) -> pl.DataFrame:
     """(step, the 14 features, heart_rate) on the given grid (the checkpoint's: no default, so
     no caller can forget it), or ActivityFileError when the file cannot be predicted (too short,
-    no altitude, neither speed nor positions)."""
-    activity = one_instant_per_sample(activity)
+    neither speed nor positions). The reader already cleaned the samples (`clean_series`: sorted,
+    one per second, a flat profile where the file has no altitude), as the source's are."""
     series, name = activity.series, activity.path
     span = int(series["timestamp"][-1] - series["timestamp"][0])
     if span < MIN_SECONDS:
@@ -90,7 +86,7 @@ def grid_features(
         raise ActivityFileError(f"{name}: no altitude in any sample")
     if series["speed"].is_null().all() and series["latitude"].is_null().all():
         raise ActivityFileError(f"{name}: neither speed nor positions in any sample")
-    row = unified_row(activity, name.name, "", gate_sport(activity.sport))
+    row = unified_row(activity, name.name, "", activity_sport(activity))
     row = with_completed_speed(row).with_columns(
         null_list_like("heart_rate", UNIFIED["heart_rate"])
     )
@@ -116,7 +112,7 @@ def predict_activity(bundle: Bundle, activity: Activity, user: str | None) -> pl
         elapsed_s=elapsed,
         speed_kmh="speed",
         altitude_m="altitude",
-        predicted_hr=pl.Series(predicted, dtype=pl.Float32),
+        predicted_hr=pl.Series(predicted, dtype=pl.Float32).clip(*HR_RANGE_BPM),
         measured_hr="heart_rate",
     )
 

@@ -34,6 +34,9 @@ def personalize(
         list[str] | None,
         typer.Option(help="Parameter prefix to train (repeatable, e.g. head); default all."),
     ] = None,
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Stop at the first file that cannot be read.")
+    ] = False,
 ) -> None:
     """Two-stage personalisation of BASE on FOLDER's runs; prints MAE before and after."""
     from assets.personalize.runner import Finetuning, personalize_workouts
@@ -42,9 +45,15 @@ def personalize(
     base = base or default_model()
     if not base.is_file():
         fail(f"{base} does not exist: run `make run` or pass --base")
+    if not folder.is_dir():
+        fail(f"{folder}: not a folder")
     workouts, quarantine, _ = read_folder(folder)
     for file, reason in quarantine.iter_rows():
+        if strict:
+            fail(reason)
         typer.echo(f"skipped {file}: {reason}", err=True)
+    if workouts.is_empty():
+        fail(f"nothing in {folder} could be read ({quarantine.height} files skipped)")
     users = workouts["user_id"].unique().to_list()
     if len(users) != 1:
         fail(f"{folder} holds {len(users)} runners ({users}); point at one runner's folder")

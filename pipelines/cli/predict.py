@@ -63,30 +63,83 @@ def plot(prediction, title: str) -> bytes:
     return image
 
 
-def predict_file(bundle, path: Path, user: str | None, out: Path) -> dict:
-    """Write `<out>/<stem>.csv` and `.png` for one file; its summary row."""
+def output_names(found: list) -> list[str]:
+    """A unique CSV/PNG name per (path, activity): the file's stem (`-2` for its second
+    activity), then its format (`Standard-tcx`), then its folder where two files share it."""
+    from collections import Counter
+
+    from assets.sources.activity_files.readers import activity_format
+
+    names = [stem(p) + (f"-{a.part}" if a.part else "") for p, a in found]
+    for widen in (
+        lambda name, p: f"{name}-{(activity_format(p) or '.x')[1:]}",
+        lambda name, p: f"{p.parent.name}_{name}",
+    ):
+        counts = Counter(names)
+        names = [
+            widen(n, p) if counts[n] > 1 else n for n, (p, _) in zip(names, found, strict=True)
+        ]
+    counts, seen = Counter(names), Counter()
+    unique = []
+    for name in names:  # the same name in two folders of the same name: numbered
+        seen[name] += 1
+        unique.append(f"{name}-{seen[name]}" if counts[name] > 1 else name)
+    return unique
+
+
+def label(path: Path, activity) -> str:
+    """The file, with `#k` for the k-th activity of a file that holds several."""
+    return f"{path}#{activity.part}" if activity.part else str(path)
+
+
+def predict_file(bundle, path: Path, activity, user: str | None, out: Path, name: str) -> dict:
+    """Write `<out>/<name>.csv` and `.png` for one activity; its summary row."""
     import polars as pl
 
     from assets.prediction.predict_file import errors, predict_activity
-    from assets.sources.activity_files.readers import read_activity
 
     # Rounded to 0.01 bpm before scoring, so the CSV reproduces the printed errors exactly.
-    prediction = predict_activity(bundle, read_activity(path), user).with_columns(
-        pl.col(pl.Float32).round(2)
-    )
+    prediction = predict_activity(bundle, activity, user).with_columns(pl.col(pl.Float32).round(2))
     prediction.with_columns(pl.col("time").dt.strftime("%Y-%m-%dT%H:%M:%SZ")).write_csv(
-        out / f"{stem(path)}.csv"
+        out / f"{name}.csv"
     )
-    (out / f"{stem(path)}.png").write_bytes(plot(prediction, path.name))
+    (out / f"{name}.png").write_bytes(plot(prediction, Path(label(path, activity)).name))
     mae, rmse, steps = errors(prediction)
     minutes = prediction["elapsed_s"][-1] / 60
     return {
-        "file": str(path),
+        "file": label(path, activity),
         "minutes": round(minutes, 1),
         "mae": mae,
         "rmse": rmse,
         "steps": steps,
+        "altitude_missing": activity.altitude_missing,
+        "notes": list(activity.notes),
     }
+
+
+def read_runs(paths: list[Path]) -> tuple[list, list[str], list[str]]:
+    """((path, activity) to predict, refusals, notes). In a file of several activities, only
+    the running ones are predicted (a multisport file's ride is left out, with a note)."""
+    from assets.sources.activity_files.folder import activity_sport
+    from assets.sources.activity_files.readers import ActivityFileError, read_activities
+
+    found, refused, notes = [], [], []
+    for path in paths:
+        try:
+            activities = read_activities(path)
+        except ActivityFileError as error:
+            refused.append(str(error))
+            continue
+        except Exception as error:  # an odd file never stops the others; named, with the bug
+            refused.append(f"{path}: cannot be read: {type(error).__name__}: {error}")
+            continue
+        for activity in activities:
+            sport = activity_sport(activity)
+            if len(activities) > 1 and sport != "run":
+                notes.append(f"{label(path, activity)}: left out, its sport is {sport!r}")
+            else:
+                found.append((path, activity))
+    return found, refused, notes
 
 
 def number(value: float) -> str:
@@ -122,6 +175,12 @@ def predict(
             "of the table.",
         ),
     ] = False,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            "--strict", help="Stop at the first file that cannot be predicted (exit code 1)."
+        ),
+    ] = False,
 ) -> None:
     """Predict the heart-rate curve of a workout file (or a folder of them) with a trained
     model; print MAE and RMSE against the heart rate the file measured, when it did."""
@@ -141,18 +200,30 @@ def predict(
     paths = activity_paths(workout)
     if not paths:
         raise _fail(f"{workout}: no .fit, .tcx, .gpx or .csv files in it")
-    stems = {}
-    for path in paths:
-        if (twin := stems.setdefault(stem(path), path)) != path:
-            raise _fail(f"{path} and {twin} would both write {stem(path)}.csv: rename one")
+    found, refused, notes = read_runs(paths)
+    if strict and refused:
+        raise _fail(refused[0])
     out.mkdir(parents=True, exist_ok=True)
     rows = []
-    for path in paths:
+    for (path, activity), name in zip(found, output_names(found), strict=True):
         try:
-            rows.append(predict_file(bundle, path, user, out))
+            rows.append(predict_file(bundle, path, activity, user, out, name))
         except ActivityFileError as error:
-            raise _fail(str(error)) from error
-    _report(rows, out, as_json)
+            refused.append(str(error))
+        except Exception as error:  # one odd file never stops the others
+            refused.append(f"{label(path, activity)}: {type(error).__name__}: {error}")
+        else:
+            notes += [f"{label(path, activity)}: {note}" for note in activity.notes]
+            continue
+        if strict:
+            raise _fail(refused[-1])
+    for note in notes:
+        typer.echo(f"note: {note}", err=True)
+    for reason in refused:
+        typer.echo(f"error: {reason}", err=True)
+    if not rows:
+        raise _fail(f"nothing in {workout} could be predicted ({len(refused)} refused)")
+    _report(rows, out, as_json, len(refused))
 
 
 def _fail(message: str) -> typer.Exit:
@@ -165,7 +236,7 @@ def _json_value(value: object) -> object:
     return None if isinstance(value, float) and math.isnan(value) else value
 
 
-def _report(rows: list[dict], out: Path, as_json: bool) -> None:
+def _report(rows: list[dict], out: Path, as_json: bool, refused: int) -> None:
     """One line per file and the median over files; or the rows as JSON."""
     import statistics
 
@@ -187,4 +258,7 @@ def _report(rows: list[dict], out: Path, as_json: bool) -> None:
             f"{statistics.median(r['mae'] for r in measured):.2f} bpm, RMSE "
             f"{statistics.median(r['rmse'] for r in measured):.2f} bpm"
         )
-    typer.echo(f"wrote {len(rows)} CSV and PNG files to {os.fspath(out)}")
+    typer.echo(
+        f"wrote {len(rows)} CSV and PNG files to {os.fspath(out)}"
+        + (f"; {refused} refused (listed above)" if refused else "")
+    )

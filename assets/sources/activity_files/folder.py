@@ -24,8 +24,9 @@ from assets.sources.activity_files.readers import (
     Activity,
     ActivityFileError,
     activity_format,
-    read_activity,
+    read_activities,
 )
+from assets.sources.geo import haversine_m
 from assets.sources.unify import UNIFIED
 from schemas.activity_files import ActivityQuarantine
 from schemas.tables import polars_schema
@@ -35,16 +36,48 @@ STRAVA_INDEX = "activities.csv"
 # Sixty-four files take a few seconds in one process; below that, spawning workers costs more.
 FILES_PER_TASK = 64
 RUNNING_WORDS = {"run", "running"}
+# Strava's GPX <type> is its numeric activity code: 9 is Run (1 Ride, 10 Walk, ... stay as is).
+STRAVA_RUN_CODE = "9"
+# A file that names no sport, or FIT's 'generic', is a run when its median moving speed is a
+# runner's (a walk is slower, a ride mostly faster).
+UNDECLARED = {None, "generic", "not stated"}
+RUNNING_SPEED_KMH = (6.0, 16.0)
+MOVING_KMH = 3.0
 QUARANTINE_SCHEMA = polars_schema(ActivityQuarantine)
 
 
-def gate_sport(declared: str | None) -> str | None:
+def gate_sport(declared: str | None, median_speed_kmh: float | None = None) -> str | None:
     """'run' for every running type however a format spells it (FIT 'running', TCX 'Running',
-    Strava 'Trail Run' or 'Virtual Run', GPX 'treadmill_running'); other sports lower-cased."""
-    if declared is None or not declared.strip():
+    Strava 'Trail Run', 'Virtual Run' or GPX code 9, 'treadmill_running'), and for an undeclared
+    or 'generic' sport at a runner's median speed; other sports lower-cased."""
+    text = (declared or "").strip()
+    if text == STRAVA_RUN_CODE:
+        return "run"
+    words = re.split(r"[\s_\-]+", text.lower()) if text else []
+    if (" ".join(words) or None) in UNDECLARED and median_speed_kmh is not None:
+        low, high = RUNNING_SPEED_KMH
+        if low <= median_speed_kmh <= high:
+            return "run"
+    if not words:
         return None
-    words = re.split(r"[\s_\-]+", declared.strip().lower())
     return "run" if RUNNING_WORDS & set(words) else " ".join(words)
+
+
+def median_moving_speed(activity: Activity) -> float | None:
+    """Median speed (km/h) over the samples faster than a stroll: recorded, else from positions
+    between consecutive samples; None when neither is there."""
+    series = activity.series.with_columns(
+        derived=haversine_m("latitude", "longitude") / pl.col("timestamp").diff() * 3.6
+    )
+    speed = series.select(pl.coalesce("speed", "derived"))[:, 0]
+    moving = speed.filter(speed > MOVING_KMH)
+    return float(moving.median()) if len(moving) else None
+
+
+def activity_sport(activity: Activity, declared: str | None = None) -> str | None:
+    """The gate's sport for an activity: `declared` (a Strava export's type) or the file's."""
+    declared = declared or activity.sport
+    return gate_sport(declared, median_moving_speed(activity))
 
 
 @dataclass(frozen=True)
@@ -174,12 +207,12 @@ def unified_row(
     )
 
 
-def read_batch(paths: list[Path]) -> list[Activity | str]:
-    """Each file's Activity, or the reason it could not be read."""
-    found: list[Activity | str] = []
+def read_batch(paths: list[Path]) -> list[list[Activity] | str]:
+    """Each file's activities, or the reason it could not be read."""
+    found: list[list[Activity] | str] = []
     for path in paths:
         try:
-            found.append(read_activity(path))
+            found.append(read_activities(path))
         except ActivityFileError as error:
             found.append(str(error))
     return found
@@ -195,7 +228,7 @@ def read_folder(
     tasks = [(paths[i : i + FILES_PER_TASK],) for i in range(0, len(paths), FILES_PER_TASK)]
     read = [one for batch in map_in_processes(read_batch, tasks, workers) for one in batch]
     rows, quarantine, seen = [], list(inventory.problems), {}
-    for path, activity in zip(paths, read, strict=True):
+    for path, activities in zip(paths, read, strict=True):
         entry = inventory.strava.get(path)
         relative = path.relative_to(inventory.root).as_posix()
         workout_id = entry.activity_id if entry and entry.activity_id else relative
@@ -207,13 +240,17 @@ def read_folder(
                 )
             )
             continue
-        if isinstance(activity, str):
-            quarantine.append((str(path), activity))
+        if isinstance(activities, str):
+            quarantine.append((str(path), activities))
             continue
         seen[workout_id] = str(path)
-        declared = entry.activity_type if entry and entry.activity_type else activity.sport
-        rows.append(
-            unified_row(activity, workout_id, user_of(path, inventory), gate_sport(declared))
-        )
-    workouts = pl.concat([UNIFIED.to_frame(), *rows])
+        declared = entry.activity_type if entry and entry.activity_type else None
+        for activity in activities:
+            part = workout_id + (f"#{activity.part}" if activity.part else "")
+            sport = activity_sport(activity, declared)
+            rows.append(unified_row(activity, part, user_of(path, inventory), sport))
+    # One frame of one chunk: concatenated one-row frames keep a chunk per row, and after the
+    # gates filter rows out, columns chunked unlike their neighbours (some chunks empty) make
+    # polars' streaming pl.format panic (`assertion failed: i < self.len()`).
+    workouts = pl.concat([UNIFIED.to_frame(), *rows], rechunk=True)
     return workouts, pl.DataFrame(quarantine, schema=QUARANTINE_SCHEMA, orient="row"), inventory

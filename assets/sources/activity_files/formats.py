@@ -68,10 +68,34 @@ def _first(message: fitdecode.FitDataMessage, *names: str) -> object:
     return None
 
 
-def parse_fit(data: bytes) -> Parsed:
+def _session(message: fitdecode.FitDataMessage) -> tuple[datetime | None, float | None, str]:
+    """(start, elapsed seconds, sport) of a session message."""
+    elapsed = _first(message, "total_elapsed_time", "total_timer_time")
+    sport = message.get_value("sport", fallback=None)
+    return message.get_value("start_time", fallback=None), elapsed, str(sport or "")
+
+
+def _by_session(samples: list[dict], sessions: list[tuple], sport: str | None) -> list[Parsed]:
+    """One Parsed per session that holds records (a multisport or multi-session file), by
+    the session's time span; the whole file as one when it has fewer than two sessions."""
+    spans = [(s, e) for s, e, _ in sessions if isinstance(s, datetime) and e is not None]
+    if len(sessions) < 2 or len(spans) < len(sessions):
+        start = sessions[0][0] if sessions else None
+        return [Parsed(_frame(samples), sport, start)]
+    found = []
+    for start, elapsed, name in sessions:
+        first = epoch_seconds(start)
+        inside = [s for s in samples if first <= s["timestamp"] <= first + elapsed]
+        if inside:
+            found.append(Parsed(_frame(inside), name or sport, start))
+    return found or [Parsed(_frame(samples), sport, sessions[0][0])]
+
+
+def parse_fit(data: bytes) -> list[Parsed]:
     """Record messages (timestamp, heart_rate, enhanced_speed/speed, enhanced_altitude/altitude,
-    position semicircles -> degrees); sport from the sport or session message."""
-    samples, sport, start = [], None, None
+    position semicircles -> degrees); sport from the sport or session message; one Parsed per
+    session when the file holds several (multisport, or two runs in one recording)."""
+    samples, sport, sessions = [], None, []
     try:
         with fitdecode.FitReader(
             io.BytesIO(data),
@@ -99,11 +123,11 @@ def parse_fit(data: bytes) -> Parsed:
                     )
                 elif frame.name in ("sport", "session"):
                     sport = sport or frame.get_value("sport", fallback=None)
-                    if frame.name == "session" and start is None:
-                        start = frame.get_value("start_time", fallback=None)
+                    if frame.name == "session":
+                        sessions.append(_session(frame))
     except fitdecode.FitError as error:
         raise FormatError(f"not a readable FIT file: {error}") from error
-    return Parsed(_frame(samples), None if sport is None else str(sport), start)
+    return _by_session(samples, sessions, None if sport is None else str(sport))
 
 
 def _iso(text: str | None, where: str) -> datetime:
@@ -126,9 +150,10 @@ def _float(element: etree._Element, path: str) -> float | None:
         ) from None
 
 
-def parse_tcx(data: bytes) -> Parsed:
-    """Trackpoints of the first Activity in the TrainingCenterDatabase v2 namespace, speed
-    from the ActivityExtension v2 <TPX><Speed> (m/s), sport from Activity/@Sport."""
+def parse_tcx(data: bytes) -> list[Parsed]:
+    """Trackpoints of each Activity in the TrainingCenterDatabase v2 namespace (several in one
+    file, or the legs of a MultiSportSession), speed from the ActivityExtension v2 <TPX><Speed>
+    (m/s), sport from Activity/@Sport."""
     if found := DECLARATIONS.search(data):
         line = data.count(b"\n", 0, found.start()) + 1
         raise FormatError(f"line {line}: TCX declares a DTD or entities; refused")
@@ -136,9 +161,14 @@ def parse_tcx(data: bytes) -> Parsed:
         root = etree.fromstring(data.lstrip(), safe_parser())
     except etree.XMLSyntaxError as error:
         raise FormatError(f"not a readable TCX file: {error}") from error
-    activity = root.find("t:Activities/t:Activity", TCX_NAMES)
-    if activity is None:
+    activities = list(root.iterfind("t:Activities//t:Activity", TCX_NAMES))
+    if not activities:
         raise FormatError(f"no <Activity> in the {TCX} namespace")
+    return [_tcx_activity(activity) for activity in activities]
+
+
+def _tcx_activity(activity: etree._Element) -> Parsed:
+    """One <Activity>: its trackpoints, sport and Id (its start)."""
     samples = []
     for point in activity.iterfind("t:Lap/t:Track/t:Trackpoint", TCX_NAMES):
         time = point.findtext("t:Time", namespaces=TCX_NAMES)
@@ -159,7 +189,7 @@ def parse_tcx(data: bytes) -> Parsed:
     return Parsed(_frame(samples), activity.get("Sport"), start)
 
 
-def parse_gpx(data: bytes) -> Parsed:
+def parse_gpx(data: bytes) -> list[Parsed]:
     """Track points with TrackPointExtension heart rate and the Watch's speed; sport from the
     first track's <type>."""
     try:
@@ -175,4 +205,4 @@ def parse_gpx(data: bytes) -> Parsed:
         latitude="latitude",
         longitude="longitude",
     )
-    return Parsed(samples, gpx.tracks[0].type if gpx.tracks else None, None)
+    return [Parsed(samples, gpx.tracks[0].type if gpx.tracks else None, None)]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from assets.sources.activity_files.cleaning import FLAT_NOTE, MAX_GAP_S, clean_series
 from assets.sources.activity_files.formats import (
     SAMPLE_SCHEMA,
     FormatError,
@@ -47,7 +48,14 @@ class Activity:
     path: Path
     sport: str | None  # as the file (or a CSV's sport column) declares it; None if it does not
     start_time: datetime  # UTC: the start the file declares, else its first time stamp
-    series: pl.DataFrame  # ACTIVITY_SERIES, one row per sample in file order
+    series: pl.DataFrame  # ACTIVITY_SERIES, one row per second in time order (clean_series)
+    part: int | None = None  # 1, 2, ... when the file holds several activities, else None
+    notes: tuple[str, ...] = ()  # what clean_series changed, for the user to read
+
+    @property
+    def altitude_missing(self) -> bool:
+        """The file had no altitude: the series holds a flat profile (0 m)."""
+        return FLAT_NOTE in self.notes
 
 
 def _refuse_unparsed(table: pl.DataFrame, parsed: pl.DataFrame) -> None:
@@ -63,7 +71,7 @@ def _refuse_unparsed(table: pl.DataFrame, parsed: pl.DataFrame) -> None:
             raise FormatError(f"line {row + 2}, column {name}: {given[row]!r} is not {wanted}")
 
 
-def parse_csv(data: bytes) -> Parsed:
+def parse_csv(data: bytes) -> list[Parsed]:
     """Columns time (ISO 8601, or epoch seconds), speed (km/h), altitude (m), and optionally
     heart_rate, latitude, longitude, sport. Speed may be missing when positions are there."""
     try:
@@ -92,10 +100,10 @@ def parse_csv(data: bytes) -> Parsed:
     _refuse_unparsed(table, parsed)
     sports = table["sport"].drop_nulls() if "sport" in table.columns else []
     sport = sports[0] if len(sports) else None
-    return Parsed(parsed.select(SAMPLE_SCHEMA.names()), sport, None)
+    return [Parsed(parsed.select(SAMPLE_SCHEMA.names()), sport, None)]
 
 
-PARSERS: dict[str, Callable[[bytes], Parsed]] = {
+PARSERS: dict[str, Callable[[bytes], list[Parsed]]] = {
     ".fit": parse_fit,
     ".tcx": parse_tcx,
     ".gpx": parse_gpx,
@@ -121,8 +129,22 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def read_activity(path: str | Path) -> Activity:
-    """The workout in `path`, dispatched on its suffix (.fit, .tcx, .gpx, .csv, each .gz too)."""
+def _activity(path: Path, parsed: Parsed, part: int | None) -> Activity | None:
+    """One parsed activity cleaned (clean_series); None when no sample is left."""
+    series, notes = clean_series(parsed.samples.cast(dict(ACTIVITY_SERIES)))
+    if series.height == 0:
+        return None
+    first = datetime.fromtimestamp(series["timestamp"][0], UTC)
+    start = datetime.fromtimestamp(epoch_seconds(parsed.start), UTC) if parsed.start else first
+    if abs((start - first).total_seconds()) > MAX_GAP_S:
+        start = first  # the declared start belongs to a clock that jumped; the samples decide
+    return Activity(path, parsed.sport, start, series, part, tuple(notes))
+
+
+def read_activities(path: str | Path) -> list[Activity]:
+    """Every activity in `path` (several for a multisport or multi-session FIT, or a TCX with
+    several <Activity>), each cleaned by `clean_series`; dispatched on the suffix (.fit, .tcx,
+    .gpx, .csv, each .gz too, any case)."""
     path = Path(path)
     kind = activity_format(path)
     if kind is None:
@@ -135,9 +157,14 @@ def read_activity(path: str | Path) -> Activity:
         raise ActivityFileError(f"{path}: cannot be read: {error}") from error
     except FormatError as error:
         raise ActivityFileError(f"{path}: {error}") from error
-    series = parsed.samples.cast(dict(ACTIVITY_SERIES))
-    if series.height == 0:
+    several = len(parsed) > 1
+    found = [_activity(path, one, k + 1 if several else None) for k, one in enumerate(parsed)]
+    activities = [activity for activity in found if activity is not None]
+    if not activities:
         raise ActivityFileError(f"{path}: no samples with a time stamp")
-    first = datetime.fromtimestamp(series["timestamp"][0], UTC)
-    start = datetime.fromtimestamp(epoch_seconds(parsed.start), UTC) if parsed.start else first
-    return Activity(path, parsed.sport, start, series)
+    return activities
+
+
+def read_activity(path: str | Path) -> Activity:
+    """The first activity in `path` (see read_activities)."""
+    return read_activities(path)[0]
