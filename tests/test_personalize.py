@@ -1,15 +1,22 @@
-"""Personalisation from a runner's own files: time-ordered assignment, and `pulselake
-personalize` fine-tuning a base checkpoint on a simulated Strava-like export."""
+"""Personalisation from a runner's own files: time-ordered assignment, each family's attempts,
+the base kept when nothing beats it on validation, and `pulselake personalize` on a simulated
+Strava-like export."""
 
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import polars as pl
 import pytest
+import torch
 from typer.testing import CliRunner
 
-from assets.personalize.runner import assign_by_time
+from assets.personalize.runner import assign_by_time, personalize_workouts
+from assets.personalize.strategies import Attempt, Finetuning, attempts, with_runner_mean
+from assets.sources.activity_files.folder import read_folder
+from models.base import UNKNOWN_USER
 from models.checkpoint import load_checkpoint
+from models.tensors import FEATURE_NAMES, load_split
 from models.train import TrainConfig, train
 from pipelines.cli import app
 from simulator.activity_files import write_activity_files
@@ -62,3 +69,47 @@ def test_personalize_fine_tunes_the_base_on_the_runners_earlier_workouts(tmp_pat
         app, ["personalize", str(runner), "--base", str(tmp_path / "no.pt"), "--out", str(out)]
     )
     assert missing.exit_code != 0 and "no.pt does not exist" in missing.output
+
+
+def runner_workouts(tmp_path: Path) -> pl.DataFrame:
+    export = write_activity_files(tmp_path / "export", runners=1, runs_per_runner=8, seed=3)
+    runner = next(p for p in export.path.iterdir() if p.is_dir())
+    return read_folder(runner)[0]
+
+
+def test_user_mean_personalised_predicts_exactly_the_runners_mean(tmp_path: Path):
+    tensors = tensor_set(tmp_path / "tensors")
+    base, out = tmp_path / "base.pt", tmp_path / "personal.pt"
+    train(tensors, base, TrainConfig(model="user_mean", epochs=1))
+    split = load_split(tensors, "train")
+    steps = np.asarray(split.heart_rate)[np.asarray(split.mask)]
+
+    with_runner_mean(base, tensors, out)
+
+    model, _ = load_checkpoint(out)
+    predicted = model(torch.zeros(1, 3, len(FEATURE_NAMES)), torch.tensor([UNKNOWN_USER]))
+    assert predicted[0].tolist() == pytest.approx([steps.mean()] * 3, abs=1e-4)
+    assert attempts("user_mean", 10) == [Attempt("runner_mean")]
+
+
+def test_personalisation_keeps_the_base_when_nothing_beats_it_on_validation(tmp_path: Path):
+    base, out = tmp_path / "base.pt", tmp_path / "personal.pt"
+    train(tensor_set(tmp_path / "tensors"), base, TrainConfig(model="linear", epochs=2))
+    wrecking = Finetuning(learning_rate=50.0, epochs=1)  # a step no model survives
+
+    found = personalize_workouts(runner_workouts(tmp_path), base, out, tune=wrecking)
+
+    assert found["kept"] == "base" and found["val_mae"] == found["base_val_mae"]
+    assert found["personalised_mae"] == found["base_mae"]
+    assert out.read_bytes() == base.read_bytes()
+
+
+def test_a_runners_row_is_fitted_and_kept_only_when_it_helps(tmp_path: Path):
+    base, out = tmp_path / "base.pt", tmp_path / "personal.pt"
+    train(tensor_set(tmp_path / "tensors"), base, TrainConfig(model="lstm_embedding", epochs=1))
+
+    found = personalize_workouts(runner_workouts(tmp_path), base, out, epochs=1)
+
+    assert found["tried"].startswith("base ")
+    assert "runner_row" in found["tried"] and "fine_tune_0.001" in found["tried"]
+    assert found["val_mae"] <= found["base_val_mae"]

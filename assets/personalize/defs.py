@@ -13,7 +13,8 @@ from assets.evaluation.production import CHECKPOINT, PRODUCTION
 from assets.features.defs import TENSOR_DIR
 from assets.lake.markdown import markdown_table
 from assets.lake.resources import Lake
-from assets.personalize.runner import Finetuning, personalize_workouts
+from assets.personalize.runner import personalize_workouts
+from assets.personalize.strategies import Finetuning
 from assets.training.defs import GROUP, MODEL_DIR, TrainingConfig, train_config
 from assets.training.launcher import TrainingLauncher
 
@@ -78,7 +79,8 @@ class ActivityPersonalisationConfig(dg.Config):
     base: str = ""
     cut_date: str = ""
     epochs: int = 10
-    learning_rate: float = 1e-4
+    # None (and no `trainable`): the family's own attempts, picked on each runner's validation
+    learning_rate: float | None = None
     trainable: list[str] = pydantic.Field(default_factory=list)
 
 
@@ -93,12 +95,20 @@ def activity_files_personalisation(
     and of the personalised model on each runner's workouts after the cut."""
     base = Path(config.base) if config.base else lake.path(PRODUCTION, CHECKPOINT)
     cut = datetime.fromisoformat(config.cut_date).replace(tzinfo=UTC) if config.cut_date else None
-    tune = Finetuning(config.learning_rate, config.epochs, trainable=config.trainable)
+    fixed = config.learning_rate is not None or config.trainable
+    tune = Finetuning(config.learning_rate or 1e-3, config.epochs, trainable=config.trainable)
     rows = []
     for (user,), workouts in activity_files_workouts.group_by("user_id", maintain_order=True):
         out = lake.path(MODEL_DIR, "personal", user, context.run.run_id, "model.pt")
         try:
-            rows.append({"user": user, **personalize_workouts(workouts, base, out, cut, tune)})
+            rows.append(
+                {
+                    "user": user,
+                    **personalize_workouts(
+                        workouts, base, out, cut, tune if fixed else None, config.epochs
+                    ),
+                }
+            )
         except ValueError as error:  # too few usable workouts on one side of the cut
             context.log.warning(f"{user}: not personalised: {error}")
     table = pl.DataFrame(rows)

@@ -1,5 +1,7 @@
 """Personalisation for any source: one runner's workouts (an activity folder, a Strava export,
-or any user's rows of the unified table) fine-tune a base model, two-stage as in training.
+or any user's rows of the unified table) adapt a base model, in the ways its family allows
+(`strategies.py`), keeping whichever does best on the runner's validation workouts, the base
+itself included: personalisation never leaves a runner worse off on them.
 
 Time decides everything: workouts before the cut date train (the latest VAL_SHARE of them
 select the epoch), workouts from the cut date on are held out, and the base model and the
@@ -10,14 +12,15 @@ scaled with its scaler, so the fine-tuned weights see inputs exactly as the base
 
 from __future__ import annotations
 
+import shutil
 import tempfile
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import polars as pl
 
 from assets.features.tensor_store import WindowConfig, write_tensors
+from assets.personalize.strategies import Attempt, Finetuning, attempts, with_runner_mean
 from assets.prediction.predict_file import checkpoint_grid
 from assets.quality.gates import GateConfig, gate_batch
 from models.checkpoint import load_checkpoint
@@ -28,14 +31,6 @@ from models.train import TrainConfig, train
 VAL_SHARE = 0.2  # of the workouts before the cut: the latest ones, for epoch selection
 MIN_TRAIN_WORKOUTS = 3
 CUT_QUANTILE = 0.75  # default cut: three quarters of the workouts before it
-
-
-@dataclass
-class Finetuning:
-    learning_rate: float = 1e-4  # about a tenth of the pretraining rate
-    epochs: int = 10
-    batch_size: int = 16
-    trainable: list[str] = field(default_factory=list)  # parameter prefixes; empty: all
 
 
 def default_cut(workouts: pl.DataFrame) -> datetime:
@@ -66,16 +61,36 @@ def assign_by_time(clean: pl.DataFrame, cut: datetime) -> pl.DataFrame:
     )
 
 
+def adapt(attempt: Attempt, base: Path, tensors: Path, out: Path, family: str) -> None:
+    """One attempt's checkpoint at `out`: a closed form, or training from the base."""
+    if attempt.tune is None:
+        with_runner_mean(base, tensors, out)
+        return
+    tune = attempt.tune
+    config = TrainConfig(
+        model=family,
+        epochs=tune.epochs,
+        batch_size=tune.batch_size,
+        learning_rate=tune.learning_rate,
+        trainable=tune.trainable,
+        init_from=str(base),
+        patience=tune.epochs,
+    )
+    train(tensors, out, config)
+
+
 def personalize_workouts(
     workouts: pl.DataFrame,
     base: Path,
     out: Path,
     cut: datetime | None = None,
     tune: Finetuning | None = None,
+    epochs: int = Finetuning.epochs,
 ) -> dict:
-    """Fine-tune `base` on one runner's `workouts` (unified schema) into `out`; MAE of both
-    on the workouts from the cut on."""
-    tune = tune or Finetuning()
+    """Adapt `base` to one runner's `workouts` (unified schema) into `out`: the family's
+    attempts (or only `tune`, when given), each scored on the runner's validation workouts
+    beside the base; the best is written. MAE of the base and of the result on the workouts
+    from the cut on."""
     # One chunk: callers concatenate one-row frames (a chunk per row), and the gated frame's
     # columns would be chunked unlike each other, which polars' pl.format cannot read.
     clean, rejected, _ = gate_batch(workouts.rechunk(), GateConfig())
@@ -84,22 +99,22 @@ def personalize_workouts(
     cut = cut or default_cut(clean)
     assignment = assign_by_time(clean, cut)
     _, saved = load_checkpoint(base)
-    config = TrainConfig(
-        model=saved["model_config"]["name"],
-        epochs=tune.epochs,
-        batch_size=tune.batch_size,
-        learning_rate=tune.learning_rate,
-        trainable=tune.trainable,
-        init_from=str(base),
-        patience=tune.epochs,
-    )
+    family = saved["model_config"]["name"]
+    tried = [Attempt("fine_tune", tune)] if tune else attempts(family, epochs)
     with tempfile.TemporaryDirectory(prefix="pulselake-personal-") as work:
         tensors = Path(work, "tensors")
         scaler = Scaler.from_dict(saved["scaler"])
         window = WindowConfig(**checkpoint_grid(saved))  # the base's step and heart-rate gap
         write_tensors(clean.lazy(), assignment.lazy(), tensors, window, {}, scaler)
+        scored = [("base", base, split_mae(base, tensors, "val"))]
+        for attempt in tried:
+            path = Path(work, f"{attempt.name}.pt")
+            adapt(attempt, base, tensors, path, family)
+            scored.append((attempt.name, path, split_mae(path, tensors, "val")))
+        kept, best, val_mae = min(scored, key=lambda row: row[2])  # a tie keeps the base
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(best, out)
         before = split_mae(base, tensors, "test")
-        train(tensors, out, config)
         after = split_mae(out, tensors, "test")
     counts = dict(assignment.group_by("split").len().iter_rows())
     return {
@@ -110,5 +125,9 @@ def personalize_workouts(
         "rejected_workouts": rejected.height,
         "base_mae": before,
         "personalised_mae": after,
+        "kept": kept,
+        "base_val_mae": scored[0][2],
+        "val_mae": val_mae,
+        "tried": "; ".join(f"{name} {mae:.2f}" for name, _, mae in scored),
         "checkpoint": str(out),
     }

@@ -1,8 +1,10 @@
-"""`pulselake personalize`: fine-tune a base model on one runner's own activity files (a folder
-or a Strava export) and report the MAE before and after on their later workouts."""
+"""`pulselake personalize`: adapt base models to one runner's own activity files (a folder or a
+Strava export) and report the MAE before and after on their later workouts."""
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, NoReturn
@@ -17,10 +19,26 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
+def latest_checkpoint(family: str) -> Path:
+    """The newest cold-start checkpoint of a family in the lake."""
+    from assets.training.defs import MODEL_DIR, SCHEME
+    from pipelines.resources import lake_root
+
+    found = sorted(Path(lake_root(), MODEL_DIR, family, SCHEME).glob("*/model.pt"),
+                   key=lambda path: path.stat().st_mtime)  # fmt: skip
+    if not found:
+        fail(f"no {SCHEME} checkpoint of {family} in the lake: run `make run` or drop --family")
+    return found[-1]
+
+
 def personalize(
     folder: Annotated[Path, typer.Argument(help="One runner's activity files or Strava export.")],
     out: Annotated[Path, typer.Option(help="Where the personalised model.pt is written.")],
     base: Annotated[Path | None, typer.Option(help=MODEL_HELP)] = None,
+    family: Annotated[
+        list[str] | None,
+        typer.Option(help="Also try this family's latest model in the lake (repeatable)."),
+    ] = None,
     cut: Annotated[
         datetime | None,
         typer.Option(
@@ -29,7 +47,10 @@ def personalize(
         ),
     ] = None,
     epochs: Annotated[int, typer.Option(min=1)] = 10,
-    learning_rate: Annotated[float, typer.Option(help="Fine-tuning rate.")] = 1e-4,
+    learning_rate: Annotated[
+        float | None,
+        typer.Option(help="Fine-tune at this rate only; default: each family's own attempts."),
+    ] = None,
     trainable: Annotated[
         list[str] | None,
         typer.Option(help="Parameter prefix to train (repeatable, e.g. head); default all."),
@@ -38,8 +59,10 @@ def personalize(
         bool, typer.Option("--strict", help="Stop at the first file that cannot be read.")
     ] = False,
 ) -> None:
-    """Two-stage personalisation of BASE on FOLDER's runs; prints MAE before and after."""
-    from assets.personalize.runner import Finetuning, personalize_workouts
+    """Adapt BASE (and each --family) to FOLDER's runs in the ways its family allows; prints
+    each one's MAE before and after on the later runs and writes the best on validation."""
+    from assets.personalize.runner import personalize_workouts
+    from assets.personalize.strategies import Finetuning
     from assets.sources.activity_files.folder import read_folder
 
     base = base or default_model()
@@ -57,16 +80,32 @@ def personalize(
     users = workouts["user_id"].unique().to_list()
     if len(users) != 1:
         fail(f"{folder} holds {len(users)} runners ({users}); point at one runner's folder")
-    tune = Finetuning(learning_rate=learning_rate, epochs=epochs, trainable=trainable or [])
-    try:
-        found = personalize_workouts(
-            workouts, base, out, cut.replace(tzinfo=UTC) if cut else None, tune
-        )
-    except ValueError as error:
-        fail(str(error))
+    fixed = learning_rate is not None or trainable
+    tune = Finetuning(learning_rate or 1e-3, epochs, trainable=trainable or []) if fixed else None
+    bases = [base, *(latest_checkpoint(name) for name in family or [])]
+    results = []
+    with tempfile.TemporaryDirectory(prefix="pulselake-personalize-") as work:
+        for number, tried in enumerate(bases):
+            candidate = Path(work, f"{number}.pt")
+            try:
+                found = personalize_workouts(
+                    workouts, tried, candidate, cut.replace(tzinfo=UTC) if cut else None, tune,
+                    epochs,
+                )  # fmt: skip
+            except ValueError as error:
+                fail(str(error))
+            typer.echo(
+                f"{tried}: MAE base {found['base_mae']:.2f} -> personalised "
+                f"{found['personalised_mae']:.2f} bpm on the later runs (kept {found['kept']}; "
+                f"validation {found['tried']})"
+            )
+            results.append((found["val_mae"], number, found))
+        _, number, best = min(results, key=lambda row: row[:2])
+        out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(Path(work, f"{number}.pt"), out)
     typer.echo(
-        f"cut {found['cut'][:10]}: trained on {found['train_workouts']} workouts "
-        f"(+{found['val_workouts']} to select the epoch), scored on {found['later_workouts']} "
-        f"later ones\nMAE base {found['base_mae']:.2f} -> personalised "
-        f"{found['personalised_mae']:.2f} bpm\nwrote {out}"
+        f"cut {best['cut'][:10]}: adapted on {best['train_workouts']} workouts "
+        f"(+{best['val_workouts']} to choose), scored on {best['later_workouts']} later ones\n"
+        f"kept {bases[number]} ({best['kept']}): MAE base {best['base_mae']:.2f} -> "
+        f"personalised {best['personalised_mae']:.2f} bpm\nwrote {out}"
     )
