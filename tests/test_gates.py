@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from assets.quality.gate_pass import funnel_table
+from assets.quality.gate_pass import GatePass, funnel_table
 from assets.quality.gates import GATES, GateConfig, gate_batch
+from assets.sources.source import WATCH_GATES
 from assets.sources.unify import UNIFIED
 
 M_PER_DEG = 111_195.0
@@ -166,3 +167,19 @@ def test_funnel_leaving_one_gate_is_entering_the_next(entered, gates_hit):
     assert funnel["entering"][1:].to_list() == funnel["leaving"][:-1].to_list()
     assert funnel["leaving"][-1] == entered - len(gates_hit)
     assert funnel["rejected"].sum() == len(gates_hit)
+
+
+def test_a_pause_rejects_a_fitrec_run_but_not_a_watch_run():
+    paused = [1_408_898_746 + 8 * i + 400 * (i > 30) for i in range(60)]
+    sources = {
+        name: pl.DataFrame([workout(name, source=name, timestamp=paused)], schema=dict(UNIFIED))
+        for name in ("fitrec", "activity_files")
+    }
+    gates = GatePass(
+        {name: frame.lazy() for name, frame in sources.items()},
+        overrides={"activity_files": WATCH_GATES},
+    )
+
+    clean = pl.concat(gates.clean.collect_batches())
+    assert clean["source"].to_list() == ["activity_files"]
+    assert gates.rejected.select("source", "gate", "measured").rows() == [("fitrec", "gps", 408.0)]

@@ -12,6 +12,7 @@ scaled with its scaler, so the fine-tuned weights see inputs exactly as the base
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import tempfile
 from datetime import datetime
@@ -23,6 +24,7 @@ from assets.features.tensor_store import WindowConfig, write_tensors
 from assets.personalize.strategies import Attempt, Finetuning, attempts, with_runner_mean
 from assets.prediction.predict_file import checkpoint_grid
 from assets.quality.gates import GateConfig, gate_batch
+from assets.sources.source import WATCH_GATES
 from models.checkpoint import load_checkpoint
 from models.predict import split_mae
 from models.tensors import Scaler
@@ -93,7 +95,8 @@ def personalize_workouts(
     from the cut on."""
     # One chunk: callers concatenate one-row frames (a chunk per row), and the gated frame's
     # columns would be chunked unlike each other, which polars' pl.format cannot read.
-    clean, rejected, _ = gate_batch(workouts.rechunk(), GateConfig())
+    gates = dataclasses.replace(GateConfig(), **WATCH_GATES)  # a runner's own device files
+    clean, rejected, _ = gate_batch(workouts.rechunk(), gates)
     if clean.is_empty():
         raise ValueError(f"none of the {workouts.height} workouts passed the gates")
     cut = cut or default_cut(clean)

@@ -115,7 +115,8 @@ def quality_gates_asset(sources: Sequence[Source]) -> dg.AssetsDefinition:
         tables = {
             source.name: source.unified(workouts[source.workouts_asset]) for source in sources
         }
-        gates = GatePass(tables, GateConfig(**settings))
+        overrides = {source.name: dict(source.gate_overrides) for source in sources}
+        gates = GatePass(tables, GateConfig(**settings), overrides=overrides)
         yield dg.Output(gates.clean, output_name="workouts_clean")
         rejected, funnel = gates.rejected, gates.funnel
         yield dg.Output(

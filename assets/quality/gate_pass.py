@@ -5,6 +5,7 @@ results taken back in order."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import Counter
 from collections.abc import Iterator
 
@@ -55,8 +56,14 @@ class GatePass:
         sources: dict[str, pl.LazyFrame],
         config: GateConfig | None = None,
         batch_rows: int = BATCH_ROWS,
+        overrides: dict[str, dict] | None = None,
     ):
+        """`overrides` maps a source to the thresholds it gates by instead of `config`'s."""
         self.sources, self.config, self.batch_rows = sources, config or GateConfig(), batch_rows
+        self.configs = {
+            name: dataclasses.replace(self.config, **(overrides or {}).get(name, {}))
+            for name in sources
+        }
         self._rejected: list[pl.DataFrame] = []
         self._flags: list[pl.DataFrame] = []
         self.entered: Counter = Counter()
@@ -66,7 +73,7 @@ class GatePass:
         for name, workouts in self.sources.items():
             for batch in workouts.collect_batches(chunk_size=self.batch_rows):
                 self.entered[name] += batch.height
-                yield batch, self.config
+                yield batch, self.configs[name]
 
     def _clean(self) -> Iterator[pl.DataFrame]:
         self._rejected, self._flags = [], []

@@ -7,7 +7,8 @@ its files are, and one `Source` value that ties them together.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,11 @@ class SourcePath(dg.ConfigurableResource):
     """Where a source reads its input; empty means its simulated sample."""
 
     path: str = ""
+
+
+# Watches pause on their own (auto-pause, a stop at a crossing): a gap is no reason to drop the
+# run, and the grid masks heart rate across it. Gate 7's gap rule stays FitRec's.
+WATCH_GATES = {"gps_gap_reject_s": math.inf}
 
 
 def signature(path: Path) -> str | None:
@@ -105,6 +111,8 @@ class Source:
     artifact_log: Callable[[pl.DataFrame], pl.DataFrame | None] | None = None
     audit_notes: FromTable | None = None
     quality_classes: FromTable | None = None
+    # GateConfig thresholds this source gates by instead of the launchpad's (its devices differ)
+    gate_overrides: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self):
         strays = {

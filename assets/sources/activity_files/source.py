@@ -8,7 +8,7 @@ from assets.sources.activity_files.files import (
     activity_root,
     claims_folder,
 )
-from assets.sources.source import Source, SourcePath
+from assets.sources.source import WATCH_GATES, Source, SourcePath
 from assets.sources.truth import listed_truth
 from simulator.activity_files import truth_dir_for_folder
 
@@ -28,5 +28,6 @@ ACTIVITY_FILES = Source(
     checks=activity_files_checks,
     workouts_asset="activity_files_workouts",
     claims=claims_folder,
+    gate_overrides=WATCH_GATES,
     truth=activity_files_truth,
 )

@@ -13,7 +13,7 @@ from assets.sources.apple_health.files import (
     AppleHealthSource,
     claims_apple_export,
 )
-from assets.sources.source import FromTable, Source, SourcePath
+from assets.sources.source import WATCH_GATES, FromTable, Source, SourcePath
 from assets.sources.truth import TRUTH_FILE
 
 TRUTH_DIR = "export.truth"
@@ -71,6 +71,7 @@ APPLE_HEALTH = Source(
     workouts_asset="apple_running_workouts",
     claims=claims_apple_export,
     partitioned=PARTITIONED,
+    gate_overrides=WATCH_GATES,
     truth=apple_truths,
     audit_notes=FromTable("apple_alignment", heart_rate_density),
     quality_classes=FromTable("apple_alignment", quality_classes),
