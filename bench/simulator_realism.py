@@ -27,6 +27,8 @@ from pathlib import Path
 
 import polars as pl
 import realruns_stats
+import realruns_summary
+import realruns_timeline
 
 from assets.sources.fitrec.reader import FitrecPass
 from simulator import write_fitrec
@@ -90,12 +92,12 @@ def read_back(path: Path, truth_dir: Path) -> tuple[dict[str, float], bool, pl.D
     return figures, full_length, runs.select("workout_id", "user_id", *series)
 
 
-def device_runs(folder: Path, runs: int, seed: int) -> list[realruns_stats.Summary]:
+def device_runs(folder: Path, runs: int, seed: int) -> list[realruns_summary.Summary]:
     """The simulator's device files (a few seconds a sample, as its activity-files source
     writes them) for `runs` runs of runs // 4 runners, read like the real files."""
     write_activity_files(folder, max(runs // 4, 1), 4, others_per_runner=0, seed=seed)
-    found, *_ = realruns_stats.read_runs(folder)  # its one corrupt file is set aside
-    return realruns_stats.summarise_all(found)[0]
+    found, *_ = realruns_timeline.read_runs(folder)  # its one corrupt file is set aside
+    return realruns_summary.summarise_all(found)[0]
 
 
 def real_section(
@@ -107,11 +109,11 @@ def real_section(
         print(f"\nreal runs: {folder} not found, section skipped")
         return None
     start = time.perf_counter()
-    real, skipped, split, messages = realruns_stats.read_runs(folder)
-    real_summaries, no_speed = realruns_stats.summarise_all(real)
+    real, skipped, split, messages = realruns_timeline.read_runs(folder)
+    real_summaries, no_speed = realruns_summary.summarise_all(real)
     runs = runs.sort("workout_id")  # the streamed read's order varies; the sample must not
     sample = runs.sample(min(sim_runs, runs.height), seed=seed) if sim_runs else runs
-    simulated = realruns_stats.summarise_all(realruns_stats.runs_from_frame(sample))[0]
+    simulated = realruns_summary.summarise_all(realruns_timeline.runs_from_frame(sample))[0]
     device = device_runs(work / "devices", dev_runs, seed)
     rows = realruns_stats.compare(simulated, device, real_summaries, seed)
     seconds = time.perf_counter() - start
