@@ -11,6 +11,7 @@ from assets.evaluation.report import evaluation_report
 from assets.features.defs import tensor_assets, tensor_checks_defs
 from assets.personalize.defs import activity_files_personalisation, personalisation
 from assets.quality.defs import quality_definitions
+from assets.reality.defs import reality_check
 from assets.sources.registry import SOURCES
 from assets.sources.source import Source
 from assets.training.defs import family_assets
@@ -42,6 +43,7 @@ def build_definitions(sources: Sequence[Source] = SOURCES, resources: dict | Non
                 *evaluation_assets(sources),
                 model_comparison,
                 *production_assets,
+                reality_check,
                 evaluation_report,
             ],
         ),

@@ -74,6 +74,7 @@ def test_definitions_load_with_assets_checks_and_jobs():
         "model_comparison",
         "production_candidate",
         "production_model",
+        "reality_check",
         "evaluation_report",
     }
     assert {

@@ -19,6 +19,7 @@ STAGES = [
     "assets.evaluation",
     "assets.prediction",
     "assets.personalize",
+    "assets.reality",
 ]
 MODELS_MAY_IMPORT = {"torch", "numpy", "models"}
 

@@ -38,3 +38,37 @@ def test_a_model_not_evaluated_yet_says_so():
 
     assert "- Real or unknown workouts;" in card
     assert "- Test MAE n/a, RMSE n/a, noise floor n/a." in card
+
+
+def test_a_reality_check_of_the_model_states_its_medians_against_the_baselines():
+    reality = {
+        "checked_at": "2026-12-08T09:00:00+00:00",
+        "personalised": True,
+        "runs": 75,
+        "runners": 25,
+        "personal_runs": 34,
+        "headline": {
+            "cold_median": 11.13,
+            "personal_median": 7.5,
+            "const_median": 12.19,
+            "kinetics_cold": 12.64,
+            "kinetics_personal": 8.49,
+            "refused": 1,
+        },
+        "cold": {"population": {"median": 12.3}},
+    }
+
+    card = model_card(RECORD, META, None, reality)
+
+    assert (
+        "- Real runs (reality check of 2026-12-08T09:00:00+00:00, 75 runs of 25 runners, median "
+        "MAE per run): cold start 11.13 bpm against a constant 150 bpm (12.19 bpm), the "
+        "population's level (12.30 bpm) and a heart-rate kinetics model (12.64 bpm); on the 34 "
+        "runs with at least 3 earlier runs of their runner, personalised 7.50 bpm against the "
+        "kinetics model fitted on those (8.49 bpm); 1 refused.\n"
+    ) in card
+    cold_only = model_card(RECORD, META, None, {**reality, "personalised": False})
+    assert "runner, the kinetics model fitted on those 8.49 bpm (personalisation not checked)" in (
+        cold_only
+    )
+    assert "- Real runs: no real-data check has scored this model" in model_card(RECORD, META, None)

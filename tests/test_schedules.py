@@ -26,6 +26,7 @@ TEMPORAL_PASS = {
     "model_comparison",
     "production_candidate",
     "production_model",
+    "reality_check",
     "evaluation_report",
 }
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from assets.evaluation.defs import EVALUATION_DIR, SUMMARY_FILE
 from assets.evaluation.model_card import model_card
+from assets.evaluation.reality_check import REPORT_DIR, read_summary
 from assets.features.defs import TENSOR_DIR
 from assets.lake.resources import Lake
 from assets.training.defs import MODEL_DIR, SCHEME
@@ -117,13 +118,31 @@ def evaluated_headline(lake: Lake, record: dict) -> dict | None:
     return summary["headline"] if same else None
 
 
+def checked_reality(lake: Lake, record: dict) -> dict | None:
+    """The reality check's summary when it scored this very production model (None otherwise:
+    a check of the model before it says nothing about this one)."""
+    summary = read_summary(lake.path(REPORT_DIR))
+    same = (
+        summary is not None and summary.get("production_checkpoint") == record["source_checkpoint"]
+    )
+    return summary if same else None
+
+
+def write_model_card(lake: Lake, record: dict) -> str:
+    """MODEL_CARD.md beside the production model (its text): the promotion record, the
+    training tensors' metadata, the model's own test figures and its reality check, if any.
+    The `reality_check` asset writes it again once it has scored the model."""
+    meta = load_metadata(lake.path(TENSOR_DIR, SCHEME))
+    card = model_card(record, meta, evaluated_headline(lake, record), checked_reality(lake, record))
+    lake.path(PRODUCTION, CARD).write_text(card)
+    return card
+
+
 @dg.asset(group_name=GROUP, kinds={"pytorch"})
 def production_model(lake: Lake, production_candidate: pl.DataFrame) -> dg.MaterializeResult:
     """The model `pulselake predict` uses by default, replaced only through the gate above."""
     record = promote(production_candidate.row(0, named=True), lake.path(PRODUCTION))
-    meta = load_metadata(lake.path(TENSOR_DIR, SCHEME))
-    card = model_card(record, meta, evaluated_headline(lake, record))
-    lake.path(PRODUCTION, CARD).write_text(card)
+    card = write_model_card(lake, record)
     return dg.MaterializeResult(
         metadata={
             "model_card": dg.MetadataValue.md(card),

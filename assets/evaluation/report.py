@@ -1,6 +1,7 @@
 """`evaluation_report`: one self-contained HTML file with the comparison table, the noise floor,
 every model's plots and breakdowns, and the lineage of each number (lake version, split scheme,
-checkpoint, training run), so a result can be traced to the data and code that produced it."""
+checkpoint, training run), so a result can be traced to the data and code that produced it; and,
+when one ran, the reality check on real runs (read from its files: a later stage writes them)."""
 
 import json
 from datetime import UTC, datetime
@@ -11,6 +12,7 @@ import polars as pl
 
 from assets.evaluation.defs import BREAKDOWN_FILE, EVALUATION_DIR, GROUP, SUMMARY_FILE
 from assets.evaluation.production import PRODUCTION, RECORD
+from assets.evaluation.reality_check import REPORT_DIR, report_section
 from assets.features.defs import SCHEMES
 from assets.lake import html
 from assets.lake.resources import Lake
@@ -98,10 +100,12 @@ def render(lake: Lake, comparison: pl.DataFrame) -> str:
         ]
         if sections:
             body += [f"<h2>Split scheme: {scheme}</h2>", *sections]
+    body += report_section(lake.path(REPORT_DIR))  # the reality check's files, when it ran
     return html.page("pulselake evaluation report", body)
 
 
-@dg.asset(group_name=GROUP, kinds={"html"})
+# After the reality check (a later stage, named by key only), so the report shows its last run.
+@dg.asset(group_name=GROUP, kinds={"html"}, deps=["reality_check"])
 def evaluation_report(lake: Lake, model_comparison: pl.DataFrame) -> dg.MaterializeResult:
     """The evaluation as one HTML file (images embedded) under <lake>/reports/."""
     path = lake.path(REPORT)

@@ -19,7 +19,7 @@ from assets.features.features import workout_features
 from assets.features.grid import DEFAULT_GRID_HR_MAX_GAP_S, DEFAULT_STEP_SECONDS
 from assets.quality.steps import null_list_like, with_completed_speed
 from assets.sources.activity_files.folder import activity_sport, unified_row
-from assets.sources.activity_files.readers import Activity, ActivityFileError
+from assets.sources.activity_files.readers import Activity, ActivityFileError, read_activities
 from assets.sources.unify import UNIFIED
 from models.tensors import FEATURE_NAMES
 
@@ -124,3 +124,31 @@ def errors(prediction: pl.DataFrame) -> tuple[float, float, int]:
         return math.nan, math.nan, 0
     diff = (measured["predicted_hr"] - measured["measured_hr"]).cast(pl.Float64)
     return float(diff.abs().mean()), float((diff**2).mean() ** 0.5), measured.height
+
+
+def label(path: Path, activity: Activity) -> str:
+    """The file, with `#k` for the k-th activity of a file that holds several."""
+    return f"{path}#{activity.part}" if activity.part else str(path)
+
+
+def read_runs(paths: list[Path]) -> tuple[list[tuple[Path, Activity]], list[str], list[str]]:
+    """((path, activity) to predict, refusals, notes), each message starting with its file. In
+    a file of several activities only the running ones are predicted (a multisport file's ride
+    is left out, with a note); an unreadable file never stops the others."""
+    found, refused, notes = [], [], []
+    for path in paths:
+        try:
+            activities = read_activities(path)
+        except ActivityFileError as error:
+            refused.append(str(error))
+            continue
+        except Exception as error:  # an odd file never stops the others; named, with the bug
+            refused.append(f"{path}: cannot be read: {type(error).__name__}: {error}")
+            continue
+        for activity in activities:
+            sport = activity_sport(activity)
+            if len(activities) > 1 and sport != "run":
+                notes.append(f"{label(path, activity)}: left out, its sport is {sport!r}")
+            else:
+                found.append((path, activity))
+    return found, refused, notes

@@ -89,7 +89,9 @@ def output_names(found: list) -> list[str]:
 
 def label(path: Path, activity) -> str:
     """The file, with `#k` for the k-th activity of a file that holds several."""
-    return f"{path}#{activity.part}" if activity.part else str(path)
+    from assets.prediction.predict_file import label as activity_label
+
+    return activity_label(path, activity)
 
 
 def predict_file(bundle, path: Path, activity, user: str | None, out: Path, name: str) -> dict:
@@ -118,28 +120,11 @@ def predict_file(bundle, path: Path, activity, user: str | None, out: Path, name
 
 
 def read_runs(paths: list[Path]) -> tuple[list, list[str], list[str]]:
-    """((path, activity) to predict, refusals, notes). In a file of several activities, only
-    the running ones are predicted (a multisport file's ride is left out, with a note)."""
-    from assets.sources.activity_files.folder import activity_sport
-    from assets.sources.activity_files.readers import ActivityFileError, read_activities
+    """((path, activity) to predict, refusals, notes): `assets.prediction.predict_file.read_runs`
+    (only the running activities of a file holding several), imported when a command runs."""
+    from assets.prediction.predict_file import read_runs as read_predictable
 
-    found, refused, notes = [], [], []
-    for path in paths:
-        try:
-            activities = read_activities(path)
-        except ActivityFileError as error:
-            refused.append(str(error))
-            continue
-        except Exception as error:  # an odd file never stops the others; named, with the bug
-            refused.append(f"{path}: cannot be read: {type(error).__name__}: {error}")
-            continue
-        for activity in activities:
-            sport = activity_sport(activity)
-            if len(activities) > 1 and sport != "run":
-                notes.append(f"{label(path, activity)}: left out, its sport is {sport!r}")
-            else:
-                found.append((path, activity))
-    return found, refused, notes
+    return read_predictable(paths)
 
 
 def number(value: float) -> str:
