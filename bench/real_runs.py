@@ -12,11 +12,12 @@ per run the MAE over the steps with a measured heart rate after the first minute
   a heart-rate kinetics model fitted on the other runners' runs; and for runs with at least
   MIN_EARLIER earlier runs of the same runner (runner = folder, order = start time) the kinetics
   model fitted on those earlier runs and their mean level;
-- with --personalize, the production model fine-tuned on the runner's earlier runs as they come
-  in (assets/personalize/runner.py, the code of `pulselake personalize`), one fine-tuning per
-  scored run. Where `personalize_workouts` cannot fine-tune (too few earlier runs pass the
-  gates, or the run itself does not and so leaves nothing to score on) the run gets the
-  production model's prediction, what the runner would get from pulselake that day.
+- with --personalize, the production model adapted to the runner's earlier runs as they come
+  in (assets/personalize/runner.py, the code of `pulselake personalize`: the family's attempts,
+  the best on the runner's validation runs, the base included). Where `personalize_workouts`
+  cannot adapt (too few earlier runs pass the gates, or the run itself does not and so leaves
+  nothing to score on) the run gets the production model's prediction, what the runner would
+  get from pulselake that day.
 
 A file or run that cannot be read or predicted is refused with its reason; an activity that is
 not a run (a multisport file's ride) or a second recording of a run already counted (two watches

@@ -265,3 +265,46 @@ def test_personalize_lists_unreadable_files_and_strict_stops_at_the_first(tmp_pa
     assert "nothing in" in nothing.output
     assert strict.exit_code == 1 and "broken.fit: not a readable FIT file" in strict.output
     assert "skipped" not in strict.output
+
+
+# 8. A foot pod without GPS: speed from the recorded distance.
+
+
+def pod_points(rows: list[tuple[int, float]], hr: int = 140) -> str:
+    """Forerunner 405 style trackpoints: time, <DistanceMeters>, heart rate; no position,
+    altitude or speed."""
+    return "\n".join(
+        f"    <Trackpoint><Time>{iso(t)}</Time><DistanceMeters>{d}</DistanceMeters>"
+        f"<HeartRateBpm><Value>{hr}</Value></HeartRateBpm></Trackpoint>"
+        for t, d in rows
+    )
+
+
+def test_a_foot_pod_tcx_and_fit_get_speed_from_their_distance(tmp_path, checkpoint):  # noqa: F811
+    from assets.sources.activity_files.formats import parse_fit, parse_tcx
+
+    # 10 m in 3 s = 12 km/h; a repeated second gets none; 10 m in 4 s = 9 km/h; backwards: 0
+    rows = [(T0, 0.0), (T0 + 3, 10.0), (T0 + 6, 20.0), (T0 + 6, 21.0), (T0 + 10, 31.0),
+            (T0 + 12, 25.0), (T0 + 15, 35.0)]  # fmt: skip
+    wanted = [None, 12.0, 12.0, None, 9.0, 0.0, 12.0]
+    tcx = tcx_activities(("Running", iso(T0), pod_points(rows)))
+    (parsed,) = parse_tcx(tcx.encode())
+    assert parsed.samples["speed"].to_list() == pytest.approx(wanted)
+    assert parsed.samples["latitude"].null_count() == len(rows)
+
+    records = [{"timestamp": t, "distance": d, "heart_rate": 140} for t, d in rows]
+    (fit,) = parse_fit(fit_sessions([(records, Sport.RUNNING)]))
+    assert fit.samples["speed"].to_list() == pytest.approx(wanted)
+    # a recorded speed is kept
+    (kept,) = parse_fit(fit_sessions([([r | {"speed": 2.0} for r in records], Sport.RUNNING)]))
+    assert kept.samples["speed"].to_list() == pytest.approx([7.2] * len(rows))
+
+    run = [(T0 + t, t * 10 / 3) for t in range(0, 601, 3)]
+    path = write(tmp_path / "pod.tcx", tcx_activities(("Running", iso(T0), pod_points(run))))
+    activity = read_activity(path)
+    assert activity.series["speed"].drop_nulls().to_list() == pytest.approx([12.0] * 200)
+    result = invoke(path, "--model", checkpoint, "--out", tmp_path / "out", "--json")
+    assert result.exit_code == 0, result.output
+    assert "neither speed nor positions" not in result.output
+    speeds = pl.read_csv(tmp_path / "out" / "pod.csv")["speed_kmh"].to_list()
+    assert speeds[1:] == pytest.approx([12.0] * (len(speeds) - 1))  # the first step has none

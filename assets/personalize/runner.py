@@ -4,7 +4,8 @@ or any user's rows of the unified table) adapt a base model, in the ways its fam
 itself included: personalisation never leaves a runner worse off on them.
 
 Time decides everything: workouts before the cut date train (the latest VAL_SHARE of them
-select the epoch), workouts from the cut date on are held out, and the base model and the
+select the epoch and then the candidate, the base included, so the result is never worse on
+them), workouts from the cut date on are held out, and the base model and the
 fine-tuned one are both scored on those later workouts only. The runner's workouts pass the
 same seven gates as the pipeline's, and they are gridded on the base checkpoint's grid and
 scaled with its scaler, so the fine-tuned weights see inputs exactly as the base model did.
@@ -13,6 +14,7 @@ scaled with its scaler, so the fine-tuned weights see inputs exactly as the base
 from __future__ import annotations
 
 import dataclasses
+import math
 import shutil
 import tempfile
 from datetime import datetime
@@ -88,14 +90,16 @@ def personalize_workouts(
     cut: datetime | None = None,
     tune: Finetuning | None = None,
     epochs: int = Finetuning.epochs,
+    gates: GateConfig | None = None,
 ) -> dict:
     """Adapt `base` to one runner's `workouts` (unified schema) into `out`: the family's
     attempts (or only `tune`, when given), each scored on the runner's validation workouts
     beside the base; the best is written. MAE of the base and of the result on the workouts
-    from the cut on."""
+    from the cut on. The workouts are gated as a watch's are (`WATCH_GATES`: stops kept)
+    unless `gates` says otherwise."""
     # One chunk: callers concatenate one-row frames (a chunk per row), and the gated frame's
     # columns would be chunked unlike each other, which polars' pl.format cannot read.
-    gates = dataclasses.replace(GateConfig(), **WATCH_GATES)  # a runner's own device files
+    gates = gates or dataclasses.replace(GateConfig(), **WATCH_GATES)
     clean, rejected, _ = gate_batch(workouts.rechunk(), gates)
     if clean.is_empty():
         raise ValueError(f"none of the {workouts.height} workouts passed the gates")
@@ -114,7 +118,8 @@ def personalize_workouts(
             path = Path(work, f"{attempt.name}.pt")
             adapt(attempt, base, tensors, path, family)
             scored.append((attempt.name, path, split_mae(path, tensors, "val")))
-        kept, best, val_mae = min(scored, key=lambda row: row[2])  # a tie keeps the base
+        # the lowest validation MAE (a NaN never wins); a tie keeps the base
+        kept, best, val_mae = min(scored, key=lambda row: (math.isnan(row[2]), row[2]))
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(best, out)
         before = split_mae(base, tensors, "test")

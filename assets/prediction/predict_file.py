@@ -82,8 +82,6 @@ def grid_features(
     span = int(series["timestamp"][-1] - series["timestamp"][0])
     if span < MIN_SECONDS:
         raise ActivityFileError(f"{name}: {span} s long; at least {MIN_SECONDS} s are needed")
-    if series["altitude"].is_null().all():
-        raise ActivityFileError(f"{name}: no altitude in any sample")
     if series["speed"].is_null().all() and series["latitude"].is_null().all():
         raise ActivityFileError(f"{name}: neither speed nor positions in any sample")
     row = unified_row(activity, name.name, "", activity_sport(activity))

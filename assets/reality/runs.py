@@ -18,7 +18,7 @@ from assets.evaluation.production import CHECKPOINT, PRODUCTION
 from assets.prediction.predict_file import read_runs as read_predictable
 from assets.sources.activity_files.folder import activity_sport, take_inventory
 from assets.sources.activity_files.readers import Activity
-from assets.training.defs import MODEL_DIR, SCHEME
+from assets.training.defs import latest_checkpoint
 from assets.training.families import FAMILIES
 
 # Two recordings of one run (two watches, or a file exported twice): same runner, and their time
@@ -64,8 +64,8 @@ def read_runs(root: Path) -> tuple[list[Run], list[Labelled], list[Labelled]]:
         refused += [labelled(error, path, relative) for error in errors]
         left_out += [labelled(note, path, relative) for note in notes]
         activities = [activity for _, activity in found]
-        for k, activity in enumerate(activities):
-            part = activity.part or (k + 1 if len(activities) > 1 else None)
+        for activity in activities:  # a file of several activities numbers them (`part`)
+            part = activity.part
             run = Run(relative.as_posix() + (f"#{part}" if part else ""), runner, activity)
             sport = activity_sport(activity)
             if sport == "run":
@@ -120,7 +120,7 @@ def checkpoints(lake: Path) -> dict[str, Path]:
     if (lake / PRODUCTION / CHECKPOINT).is_file():
         found["production"] = lake / PRODUCTION / CHECKPOINT
     for family in sorted(FAMILIES):
-        candidates = list((lake / MODEL_DIR / family).glob(f"{SCHEME}/*/{CHECKPOINT}"))
-        if candidates:
-            found[family] = max(candidates, key=lambda p: p.stat().st_mtime)
+        latest = latest_checkpoint(lake, family)
+        if latest:
+            found[family] = latest
     return found

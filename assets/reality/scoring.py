@@ -141,22 +141,29 @@ def score(prediction: pl.DataFrame) -> float:
 def score_models(
     runs: list[Run], bundles: dict[str, Bundle]
 ) -> tuple[list[Run], list[Labelled], dict[str, pl.DataFrame]]:
-    """Every model's MAE on every run; the runs no model could predict are refused. Returns
-    the production model's predictions too, for the figure."""
+    """Every model's MAE on every run; a run the production model cannot predict is refused,
+    another model's failure on it leaves that model's MAE missing (NaN). Returns the production
+    model's predictions too, for the figure."""
     scored, refused, curves = [], [], {}
     for run in runs:
-        try:
-            for name, bundle in bundles.items():
+        failure = None
+        for name, bundle in bundles.items():
+            try:
                 prediction = predict_activity(bundle, run.activity, None)
-                run.mae[name] = score(prediction)
-                if name == "production":
-                    curves[run.id] = prediction
-                    run.minutes = float(prediction["elapsed_s"][-1]) / 60
-        except ActivityFileError as error:
-            refused.append((run.id, reason(error, run.activity.path)))
-            continue
-        except Exception as error:  # one odd run never stops the others; named, with the bug
-            refused.append((run.id, f"prediction failed: {type(error).__name__}: {error}"))
+            except ActivityFileError as error:
+                failure = failure or reason(error, run.activity.path)
+                run.mae[name] = math.nan
+                continue
+            except Exception as error:  # one odd run never stops the others; named, with the bug
+                failure = failure or f"prediction failed: {type(error).__name__}: {error}"
+                run.mae[name] = math.nan
+                continue
+            run.mae[name] = score(prediction)
+            if name == "production":
+                curves[run.id] = prediction
+                run.minutes = float(prediction["elapsed_s"][-1]) / 60
+        if run.id not in curves:
+            refused.append((run.id, failure))
             continue
         if all(math.isnan(v) for v in run.mae.values()):
             refused.append((run.id, "no measured heart rate after the first minute"))

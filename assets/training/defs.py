@@ -197,3 +197,9 @@ def leaderboard(context: dg.AssetExecutionContext, sweep: pl.DataFrame) -> dg.Ou
 
 
 family_assets = [*(trained_model(family) for family in FAMILIES), leaderboard]
+
+
+def latest_checkpoint(lake_root: Path, family: str) -> Path | None:
+    """A family's newest cold-start (SCHEME) checkpoint under a lake root, None when none."""
+    found = (lake_root / MODEL_DIR / family).glob(f"{SCHEME}/*/model.pt")
+    return max(found, key=lambda path: path.stat().st_mtime, default=None)

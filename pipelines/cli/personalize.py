@@ -3,6 +3,7 @@ Strava export) and report the MAE before and after on their later workouts."""
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from datetime import UTC, datetime
@@ -19,16 +20,15 @@ def fail(message: str) -> NoReturn:
     raise typer.Exit(1)
 
 
-def latest_checkpoint(family: str) -> Path:
+def family_checkpoint(family: str) -> Path:
     """The newest cold-start checkpoint of a family in the lake."""
-    from assets.training.defs import MODEL_DIR, SCHEME
+    from assets.training.defs import latest_checkpoint
     from pipelines.resources import lake_root
 
-    found = sorted(Path(lake_root(), MODEL_DIR, family, SCHEME).glob("*/model.pt"),
-                   key=lambda path: path.stat().st_mtime)  # fmt: skip
-    if not found:
-        fail(f"no {SCHEME} checkpoint of {family} in the lake: run `make run` or drop --family")
-    return found[-1]
+    found = latest_checkpoint(Path(lake_root()), family)
+    if found is None:
+        fail(f"no cold-start checkpoint of {family} in the lake: run `make run` or drop --family")
+    return found
 
 
 def personalize(
@@ -82,7 +82,7 @@ def personalize(
         fail(f"{folder} holds {len(users)} runners ({users}); point at one runner's folder")
     fixed = learning_rate is not None or trainable
     tune = Finetuning(learning_rate or 1e-3, epochs, trainable=trainable or []) if fixed else None
-    bases = [base, *(latest_checkpoint(name) for name in family or [])]
+    bases = [base, *(family_checkpoint(name) for name in family or [])]
     results = []
     with tempfile.TemporaryDirectory(prefix="pulselake-personalize-") as work:
         for number, tried in enumerate(bases):
@@ -92,15 +92,18 @@ def personalize(
                     workouts, tried, candidate, cut.replace(tzinfo=UTC) if cut else None, tune,
                     epochs,
                 )  # fmt: skip
-            except ValueError as error:
-                fail(str(error))
+            except ValueError as error:  # this base cannot be adapted; the others still may
+                typer.echo(f"{tried}: not adapted: {error}", err=True)
+                continue
             typer.echo(
                 f"{tried}: MAE base {found['base_mae']:.2f} -> personalised "
                 f"{found['personalised_mae']:.2f} bpm on the later runs (kept {found['kept']}; "
                 f"validation {found['tried']})"
             )
-            results.append((found["val_mae"], number, found))
-        _, number, best = min(results, key=lambda row: row[:2])
+            results.append((math.isnan(found["val_mae"]), found["val_mae"], number, found))
+        if not results:
+            fail("no base model could be adapted to these runs")
+        *_, number, best = min(results, key=lambda row: row[:3])
         out.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(Path(work, f"{number}.pt"), out)
     typer.echo(

@@ -49,9 +49,32 @@ def epoch_seconds(moment: datetime) -> int:
     return round(moment.timestamp())
 
 
+def _speeds_from_distance(rows: list[dict[str, object]]) -> list[dict[str, object]]:
+    """`rows` with speed (m/s) filled where it is missing but the sample records the file's
+    cumulative "distance" (m; a foot pod without GPS): the distance over the time since the
+    previous sample that records one, from the past only (the first gets none, as speed from
+    positions), negative differences as 0, none where the two share a time. The distance
+    itself is dropped (not in SAMPLE_SCHEMA)."""
+    out, previous = [], None
+    for row in rows:
+        row = dict(row)
+        distance = row.pop("distance", None)
+        if distance is None:
+            out.append(row)
+            continue
+        if row.get("speed") is None and previous is not None:
+            seconds = row["timestamp"] - previous[0]
+            if seconds > 0:
+                row["speed"] = max(distance - previous[1], 0.0) / seconds
+        previous = (row["timestamp"], distance)
+        out.append(row)
+    return out
+
+
 def _frame(rows: list[dict[str, object]]) -> pl.DataFrame:
-    """Samples keyed by SAMPLE_SCHEMA's names (absent or None: null), speed in m/s ->
-    SAMPLE_SCHEMA (km/h)."""
+    """Samples keyed by SAMPLE_SCHEMA's names (absent or None: null), speed in m/s, plus the
+    cumulative "distance" where recorded (speed from it where missing) -> SAMPLE_SCHEMA (km/h)."""
+    rows = _speeds_from_distance(rows)
     return pl.DataFrame(rows, schema=SAMPLE_SCHEMA).with_columns(pl.col("speed") * 3.6)
 
 
@@ -93,8 +116,9 @@ def _by_session(samples: list[dict], sessions: list[tuple], sport: str | None) -
 
 def parse_fit(data: bytes) -> list[Parsed]:
     """Record messages (timestamp, heart_rate, enhanced_speed/speed, enhanced_altitude/altitude,
-    position semicircles -> degrees); sport from the sport or session message; one Parsed per
-    session when the file holds several (multisport, or two runs in one recording)."""
+    position semicircles -> degrees, speed from distance where none is recorded); sport from
+    the sport or session message; one Parsed per session when the file holds several
+    (multisport, or two runs in one recording)."""
     samples, sport, sessions = [], None, []
     try:
         with fitdecode.FitReader(
@@ -119,6 +143,7 @@ def parse_fit(data: bytes) -> list[Parsed]:
                             "altitude": _first(frame, "enhanced_altitude", "altitude"),
                             "latitude": _degrees(frame.get_value("position_lat", fallback=None)),
                             "longitude": _degrees(frame.get_value("position_long", fallback=None)),
+                            "distance": frame.get_value("distance", fallback=None),
                         }
                     )
                 elif frame.name in ("sport", "session"):
@@ -153,7 +178,7 @@ def _float(element: etree._Element, path: str) -> float | None:
 def parse_tcx(data: bytes) -> list[Parsed]:
     """Trackpoints of each Activity in the TrainingCenterDatabase v2 namespace (several in one
     file, or the legs of a MultiSportSession), speed from the ActivityExtension v2 <TPX><Speed>
-    (m/s), sport from Activity/@Sport."""
+    (m/s), else from <DistanceMeters> (a foot pod), sport from Activity/@Sport."""
     if found := DECLARATIONS.search(data):
         line = data.count(b"\n", 0, found.start()) + 1
         raise FormatError(f"line {line}: TCX declares a DTD or entities; refused")
@@ -182,6 +207,7 @@ def _tcx_activity(activity: etree._Element) -> Parsed:
                 "altitude": _float(point, "t:AltitudeMeters"),
                 "latitude": _float(point, "t:Position/t:LatitudeDegrees"),
                 "longitude": _float(point, "t:Position/t:LongitudeDegrees"),
+                "distance": _float(point, "t:DistanceMeters"),
             }
         )
     declared = activity.findtext("t:Id", namespaces=TCX_NAMES)

@@ -1,7 +1,8 @@
 """One activity file (FIT, TCX, GPX or CSV, each optionally gzipped) -> one workout's series.
 
-`read_activity` is shared by the `activity_files` source and `pulselake predict`, so a file is
-read the same way for training and for prediction. Every problem is an ActivityFileError whose
+`read_activities` (every activity of a file, each through `cleaning.clean_series`) is shared by
+the `activity_files` source and `pulselake predict`, so a file is read the same way for training
+and for prediction. Every problem is an ActivityFileError whose
 message starts with the file and names the element, line or field at fault.
 """
 
