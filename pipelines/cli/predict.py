@@ -87,18 +87,11 @@ def output_names(found: list) -> list[str]:
     return unique
 
 
-def label(path: Path, activity) -> str:
-    """The file, with `#k` for the k-th activity of a file that holds several."""
-    from assets.prediction.predict_file import label as activity_label
-
-    return activity_label(path, activity)
-
-
 def predict_file(bundle, path: Path, activity, user: str | None, out: Path, name: str) -> dict:
     """Write `<out>/<name>.csv` and `.png` for one activity; its summary row."""
     import polars as pl
 
-    from assets.prediction.predict_file import errors, predict_activity
+    from assets.prediction.predict_file import errors, label, predict_activity
 
     # Rounded to 0.01 bpm before scoring, so the CSV reproduces the printed errors exactly.
     prediction = predict_activity(bundle, activity, user).with_columns(pl.col(pl.Float32).round(2))
@@ -117,14 +110,6 @@ def predict_file(bundle, path: Path, activity, user: str | None, out: Path, name
         "altitude_missing": activity.altitude_missing,
         "notes": list(activity.notes),
     }
-
-
-def read_runs(paths: list[Path]) -> tuple[list, list[str], list[str]]:
-    """((path, activity) to predict, refusals, notes): `assets.prediction.predict_file.read_runs`
-    (only the running activities of a file holding several), imported when a command runs."""
-    from assets.prediction.predict_file import read_runs as read_predictable
-
-    return read_predictable(paths)
 
 
 def number(value: float) -> str:
@@ -169,7 +154,7 @@ def predict(
 ) -> None:
     """Predict the heart-rate curve of a workout file (or a folder of them) with a trained
     model; print MAE and RMSE against the heart rate the file measured, when it did."""
-    from assets.prediction.predict_file import load_bundle
+    from assets.prediction.predict_file import label, load_bundle, read_runs
     from assets.sources.activity_files.readers import ActivityFileError
 
     checkpoint = model or default_model()

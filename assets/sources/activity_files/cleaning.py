@@ -79,7 +79,9 @@ def repair_altitude(series: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
 
 def drop_impossible_motion(series: pl.DataFrame) -> tuple[pl.DataFrame, list[str]]:
     """Speeds over MAX_SPEED_KMH nulled; a position reached faster than
-    MAX_POSITION_SPEED_KMH nulled (a spike out and back loses only its tip)."""
+    MAX_POSITION_SPEED_KMH nulled (a spike out and back loses only its tip). Only one-point
+    excursions are told apart: an excursion of several points loses its first point and its
+    return point, the rest stay (the speed gate then judges the run)."""
     spikes = (series["speed"] > MAX_SPEED_KMH).fill_null(False)
     positioned = series.with_row_index("i").filter(pl.col("latitude").is_not_null())
     fast = positioned.select(
